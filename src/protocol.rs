@@ -1,0 +1,142 @@
+//! Types both sides of the wire share: the only code the browser and the
+//! server have in common. Field names follow DESIGN.md (camelCase on the wire).
+
+use serde::{Deserialize, Serialize};
+
+/// How a `claude` started by Dispatch would be signed in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthMethod {
+    /// A long-lived OAuth token (`CLAUDE_CODE_OAUTH_TOKEN`).
+    OauthToken,
+    /// An Anthropic API key (`ANTHROPIC_API_KEY`).
+    ApiKey,
+}
+
+impl AuthMethod {
+    /// The words a person reads for this method.
+    pub fn describe(self) -> &'static str {
+        match self {
+            AuthMethod::OauthToken => "Claude account (long-lived token)",
+            AuthMethod::ApiKey => "Anthropic API key",
+        }
+    }
+}
+
+/// Where the credential in force comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CredentialSource {
+    /// The server's own environment: Dispatch cannot remove it.
+    Environment,
+}
+
+/// The `claude` binary Dispatch would run.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CliInfo {
+    pub found: bool,
+    /// The path that was found, or `None` when nothing was.
+    pub path: Option<String>,
+    /// What `claude --version` printed (e.g. `2.1.197`), when it answered.
+    pub version: Option<String>,
+    /// Why the CLI is missing or unusable, naming every place that was tried.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
+}
+
+/// `GET /api/claude/auth`: whether a `claude` started by Dispatch would be
+/// signed in, and how. Never carries a secret.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClaudeStatus {
+    pub authenticated: bool,
+    pub method: Option<AuthMethod>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<CredentialSource>,
+    /// `false` when the server runs with `CLAUDE_AUTH_ENABLED=false`.
+    pub enabled: bool,
+    pub cli: CliInfo,
+}
+
+/// Why a request or a flow failed, in a word a program can act on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorReason {
+    InvalidCode,
+    Network,
+    Timeout,
+    Expired,
+    CliMissing,
+    CliFailed,
+    Permission,
+    Unauthorized,
+    RateLimited,
+    Busy,
+    BadRequest,
+    Disabled,
+    NoFlow,
+    Cancelled,
+}
+
+/// The JSON body of every failed REST call.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiError {
+    pub success: bool,
+    /// A sentence for a person.
+    pub error: String,
+    pub reason: ErrorReason,
+}
+
+impl ApiError {
+    pub fn new(reason: ErrorReason, error: impl Into<String>) -> Self {
+        Self {
+            success: false,
+            error: error.into(),
+            reason,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_uses_the_field_names_of_the_design() {
+        let status = ClaudeStatus {
+            authenticated: true,
+            method: Some(AuthMethod::OauthToken),
+            source: Some(CredentialSource::Environment),
+            enabled: true,
+            cli: CliInfo {
+                found: true,
+                path: Some("/usr/bin/claude".into()),
+                version: Some("2.1.197".into()),
+                problem: None,
+            },
+        };
+        let json = serde_json::to_value(&status).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({
+                "authenticated": true,
+                "method": "oauth_token",
+                "source": "environment",
+                "enabled": true,
+                "cli": {"found": true, "path": "/usr/bin/claude", "version": "2.1.197"}
+            })
+        );
+        let back: ClaudeStatus = serde_json::from_value(json).unwrap();
+        assert_eq!(back, status);
+    }
+
+    #[test]
+    fn error_reasons_are_snake_case_words() {
+        let body = ApiError::new(ErrorReason::CliMissing, "no CLI");
+        assert_eq!(
+            serde_json::to_value(&body).unwrap(),
+            serde_json::json!({"success": false, "error": "no CLI", "reason": "cli_missing"})
+        );
+        let rate: ErrorReason = serde_json::from_str("\"rate_limited\"").unwrap();
+        assert_eq!(rate, ErrorReason::RateLimited);
+    }
+}

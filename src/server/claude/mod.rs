@@ -1,0 +1,4 @@
+//! Everything that runs or inspects the `claude` CLI.
+
+pub mod cli;
+pub mod status;

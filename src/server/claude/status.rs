@@ -1,0 +1,129 @@
+//! Whether a `claude` started by Dispatch would be signed in, and with what.
+//! Says which method, never the secret.
+
+use std::{collections::HashMap, path::PathBuf, sync::Mutex, time::SystemTime};
+
+use crate::protocol::{AuthMethod, ClaudeStatus, CliInfo, CredentialSource};
+
+use super::cli::{self, CliSearch};
+
+/// The credential the server's own environment carries, if any, by the
+/// precedence the CLI uses (an OAuth token before an API key).
+pub fn environment_credential(var: impl Fn(&str) -> Option<String>) -> Option<AuthMethod> {
+    let set = |name: &str| var(name).is_some_and(|v| !v.trim().is_empty());
+    if set("CLAUDE_CODE_OAUTH_TOKEN") {
+        Some(AuthMethod::OauthToken)
+    } else if set("ANTHROPIC_API_KEY") {
+        Some(AuthMethod::ApiKey)
+    } else {
+        None
+    }
+}
+
+/// Answers status questions, remembering each CLI binary's version so a
+/// status check does not start a process every time.
+pub struct StatusReporter {
+    configured_cli: Option<PathBuf>,
+    enabled: bool,
+    /// (path, modification time) -> version; a reinstalled CLI is asked again.
+    versions: Mutex<HashMap<(PathBuf, Option<SystemTime>), Option<String>>>,
+}
+
+impl StatusReporter {
+    pub fn new(configured_cli: Option<PathBuf>, enabled: bool) -> Self {
+        Self {
+            configured_cli,
+            enabled,
+            versions: Mutex::default(),
+        }
+    }
+
+    /// The CLI that would run now, with its version.
+    pub async fn cli(&self) -> CliInfo {
+        let search = CliSearch::from_process(self.configured_cli.clone());
+        match search.find() {
+            Ok(path) => {
+                let version = self.cached_version(&path).await;
+                CliInfo {
+                    found: true,
+                    path: Some(path.display().to_string()),
+                    version,
+                    problem: None,
+                }
+            }
+            Err(error) => CliInfo {
+                found: false,
+                path: None,
+                version: None,
+                problem: Some(error.to_string()),
+            },
+        }
+    }
+
+    async fn cached_version(&self, path: &PathBuf) -> Option<String> {
+        let modified = std::fs::metadata(path).and_then(|m| m.modified()).ok();
+        let key = (path.clone(), modified);
+        if let Some(known) = self.lock_versions().get(&key) {
+            return known.clone();
+        }
+        let version = cli::version(path).await;
+        self.lock_versions().insert(key, version.clone());
+        version
+    }
+
+    fn lock_versions(
+        &self,
+    ) -> std::sync::MutexGuard<'_, HashMap<(PathBuf, Option<SystemTime>), Option<String>>> {
+        // A poisoned cache is still a valid cache: each entry is written whole.
+        self.versions.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub async fn status(&self) -> ClaudeStatus {
+        let method = environment_credential(|name| std::env::var(name).ok());
+        ClaudeStatus {
+            authenticated: method.is_some(),
+            method,
+            source: method.map(|_| CredentialSource::Environment),
+            enabled: self.enabled,
+            cli: self.cli().await,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |name| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    #[test]
+    fn an_oauth_token_wins_over_an_api_key() {
+        assert_eq!(
+            environment_credential(env(&[
+                ("ANTHROPIC_API_KEY", "sk-ant-api03-x"),
+                ("CLAUDE_CODE_OAUTH_TOKEN", "sk-ant-oat01-x"),
+            ])),
+            Some(AuthMethod::OauthToken)
+        );
+        assert_eq!(
+            environment_credential(env(&[("ANTHROPIC_API_KEY", "sk-ant-api03-x")])),
+            Some(AuthMethod::ApiKey)
+        );
+    }
+
+    #[test]
+    fn empty_variables_carry_no_credential() {
+        assert_eq!(
+            environment_credential(env(&[("CLAUDE_CODE_OAUTH_TOKEN", "  ")])),
+            None
+        );
+        assert_eq!(environment_credential(env(&[])), None);
+    }
+}

@@ -1,0 +1,168 @@
+//! The server's configuration: every setting is a flag and an environment
+//! variable (DESIGN.md, "Names and configuration").
+
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+use clap::Parser;
+use secrecy::SecretString;
+
+/// Dispatch: sign the Claude Code CLI on this server into a Claude account from a browser.
+#[derive(Debug, Parser)]
+#[command(name = "dispatch", version, about)]
+pub struct Config {
+    /// Address to listen on.
+    #[arg(long, env = "DISPATCH_ADDR", default_value = "127.0.0.1:3000")]
+    pub addr: SocketAddr,
+
+    /// Access key for the browser and the API (at least 16 characters).
+    /// Generated at start and printed once when unset.
+    #[arg(long, env = "DISPATCH_KEY", hide_env_values = true)]
+    pub key: Option<SecretString>,
+
+    /// `false` turns the Claude login feature off.
+    #[arg(
+        long,
+        env = "CLAUDE_AUTH_ENABLED",
+        default_value_t = true,
+        action = clap::ArgAction::Set,
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
+    pub auth_enabled: bool,
+
+    /// Directory where Dispatch keeps the credential it captured.
+    #[arg(long, env = "CLAUDE_CREDENTIALS_PATH", default_value = "~/.claude")]
+    pub credentials_path: String,
+
+    /// Lifetime of one login flow, in milliseconds.
+    #[arg(long, env = "CLAUDE_AUTH_TIMEOUT", default_value_t = 600_000,
+          value_parser = clap::value_parser!(u64).range(1_000..))]
+    pub auth_timeout: u64,
+
+    /// Path of the `claude` binary (default: ./node_modules/.bin/claude, else `claude` on PATH).
+    #[arg(long, env = "CLAUDE_CLI")]
+    pub claude_cli: Option<PathBuf>,
+
+    /// Extra browser origins allowed on the websocket (comma-separated).
+    #[arg(long, env = "DISPATCH_ALLOWED_ORIGINS", value_delimiter = ',')]
+    pub allowed_origins: Vec<String>,
+
+    /// Live login flows at once, server-wide.
+    #[arg(long, env = "DISPATCH_MAX_FLOWS", default_value_t = 8,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_flows: u32,
+}
+
+impl Config {
+    /// The login flow's lifetime.
+    pub fn auth_timeout(&self) -> Duration {
+        Duration::from_millis(self.auth_timeout)
+    }
+
+    /// `CLAUDE_CREDENTIALS_PATH` with a leading `~` replaced by `home`.
+    pub fn credentials_dir(&self, home: Option<&str>) -> PathBuf {
+        expand_home(&self.credentials_path, home)
+    }
+}
+
+/// Replaces a leading `~` (alone or followed by `/`) with `home`; other
+/// paths, and `~` when there is no home, stay as they are.
+pub fn expand_home(path: &str, home: Option<&str>) -> PathBuf {
+    match (path.strip_prefix('~'), home) {
+        (Some(rest), Some(home)) if rest.is_empty() || rest.starts_with('/') => {
+            PathBuf::from(format!("{home}{rest}"))
+        }
+        _ => PathBuf::from(path),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secrecy::ExposeSecret;
+
+    fn parse(args: &[&str]) -> Result<Config, clap::Error> {
+        // Parsing from an explicit list still reads the environment; these
+        // tests name every flag they care about so the host's env cannot leak in.
+        Config::try_parse_from(std::iter::once("dispatch").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn every_setting_has_a_flag_and_an_env_var() {
+        let command = <Config as clap::CommandFactory>::command();
+        let mut envs: Vec<String> = command
+            .get_arguments()
+            .filter_map(|a| a.get_env().map(|e| e.to_string_lossy().into_owned()))
+            .collect();
+        envs.sort();
+        assert_eq!(
+            envs,
+            [
+                "CLAUDE_AUTH_ENABLED",
+                "CLAUDE_AUTH_TIMEOUT",
+                "CLAUDE_CLI",
+                "CLAUDE_CREDENTIALS_PATH",
+                "DISPATCH_ADDR",
+                "DISPATCH_ALLOWED_ORIGINS",
+                "DISPATCH_KEY",
+                "DISPATCH_MAX_FLOWS",
+            ]
+        );
+    }
+
+    #[test]
+    fn flags_parse_into_typed_values() {
+        let config = parse(&[
+            "--addr",
+            "0.0.0.0:8080",
+            "--key",
+            "0123456789abcdef",
+            "--auth-enabled",
+            "false",
+            "--auth-timeout",
+            "5000",
+            "--allowed-origins",
+            "https://a.example,https://b.example",
+            "--max-flows",
+            "3",
+        ])
+        .unwrap();
+        assert_eq!(config.addr, "0.0.0.0:8080".parse().unwrap());
+        assert_eq!(
+            config.key.as_ref().map(|k| k.expose_secret().to_owned()),
+            Some("0123456789abcdef".to_owned())
+        );
+        assert!(!config.auth_enabled);
+        assert_eq!(config.auth_timeout(), Duration::from_secs(5));
+        assert_eq!(
+            config.allowed_origins,
+            ["https://a.example", "https://b.example"]
+        );
+        assert_eq!(config.max_flows, 3);
+    }
+
+    #[test]
+    fn nonsense_values_are_refused() {
+        assert!(parse(&["--addr", "not-an-address"]).is_err());
+        assert!(parse(&["--auth-timeout", "10"]).is_err());
+        assert!(parse(&["--max-flows", "0"]).is_err());
+        assert!(parse(&["--auth-enabled", "maybe"]).is_err());
+    }
+
+    #[test]
+    fn the_home_prefix_is_expanded_only_where_it_is_one() {
+        assert_eq!(
+            expand_home("~/.claude", Some("/home/a")),
+            PathBuf::from("/home/a/.claude")
+        );
+        assert_eq!(expand_home("~", Some("/home/a")), PathBuf::from("/home/a"));
+        assert_eq!(
+            expand_home("~bob/x", Some("/home/a")),
+            PathBuf::from("~bob/x")
+        );
+        assert_eq!(
+            expand_home("/srv/c", Some("/home/a")),
+            PathBuf::from("/srv/c")
+        );
+        assert_eq!(expand_home("~/.claude", None), PathBuf::from("~/.claude"));
+    }
+}

@@ -1,0 +1,27 @@
+//! The server half: configuration, access control, routes.
+
+pub mod access;
+pub mod api;
+pub mod claude;
+pub mod config;
+pub mod shutdown;
+pub mod site;
+pub mod state;
+
+use axum::{routing::get, Router};
+use leptos_axum::{generate_route_list, LeptosRoutes};
+
+use crate::app::{shell, App};
+use state::AppState;
+
+/// The whole HTTP surface: API routes, then the Leptos pages and static files.
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let options = state.leptos_options.clone();
+    Router::new()
+        .route("/healthz", get(api::healthz))
+        .route("/api/claude/auth", get(api::claude_status))
+        .leptos_routes(&state, routes, move || shell(options.clone()))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .with_state(state)
+}

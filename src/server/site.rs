@@ -1,0 +1,107 @@
+//! The Leptos settings the server runs with, and where the built site is.
+//!
+//! `Leptos.toml` is compiled in, so the binary needs no file from the working
+//! directory; `LEPTOS_*` variables still override single entries.
+
+use std::path::{Path, PathBuf};
+
+use leptos::config::{get_config_from_str, LeptosOptions};
+
+const LEPTOS_TOML: &str = include_str!("../../Leptos.toml");
+
+#[derive(Debug, thiserror::Error)]
+pub enum SiteError {
+    #[error("Leptos.toml (compiled in) or a LEPTOS_* variable is invalid: {0}")]
+    Config(String),
+}
+
+/// The Leptos options from the compiled-in `Leptos.toml` and the environment,
+/// with a relative site root resolved against the working directory or a
+/// folder above the binary, whichever holds the built site.
+pub fn leptos_options() -> Result<LeptosOptions, SiteError> {
+    let mut options =
+        get_config_from_str(LEPTOS_TOML).map_err(|e| SiteError::Config(e.to_string()))?;
+    let site_root = PathBuf::from(options.site_root.as_ref());
+    if let Some(found) = locate_site(
+        &site_root,
+        &options.site_pkg_dir,
+        std::env::current_dir().ok().as_deref(),
+        &executable_ancestors(),
+    ) {
+        options.site_root = found.to_string_lossy().into_owned().into();
+    } else {
+        tracing::warn!(
+            site_root = %site_root.display(),
+            "the built site was not found; pages will render without scripts or styles \
+             (build it with `make build`, or set LEPTOS_SITE_ROOT)"
+        );
+    }
+    Ok(options)
+}
+
+/// The folders above the running binary, nearest first.
+pub fn executable_ancestors() -> Vec<PathBuf> {
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.canonicalize().ok())
+        .map(|exe| exe.ancestors().skip(1).map(Path::to_path_buf).collect())
+        .unwrap_or_default()
+}
+
+/// The first place where `site_root/pkg_dir` exists: the root itself when it
+/// is absolute, else below the working directory, else below a folder above
+/// the binary.
+pub fn locate_site(
+    site_root: &Path,
+    pkg_dir: &str,
+    working_dir: Option<&Path>,
+    install_dirs: &[PathBuf],
+) -> Option<PathBuf> {
+    if site_root.is_absolute() {
+        return Some(site_root.to_path_buf());
+    }
+    working_dir
+        .into_iter()
+        .chain(install_dirs.iter().map(PathBuf::as_path))
+        .map(|dir| dir.join(site_root))
+        .find(|candidate| candidate.join(pkg_dir).is_dir())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_compiled_in_settings_parse() {
+        let options = get_config_from_str(LEPTOS_TOML).unwrap();
+        assert_eq!(options.output_name.as_ref(), "dispatch");
+        assert_eq!(options.site_pkg_dir.as_ref(), "pkg");
+    }
+
+    #[test]
+    fn the_site_is_found_above_the_binary_when_not_below_the_working_dir() {
+        let tmp = tempfile::tempdir().unwrap();
+        let project = tmp.path().join("project");
+        std::fs::create_dir_all(project.join("target/site/pkg")).unwrap();
+        let elsewhere = tmp.path().join("elsewhere");
+        std::fs::create_dir_all(&elsewhere).unwrap();
+        let install = vec![
+            project.join("target/release"),
+            project.join("target"),
+            project.clone(),
+        ];
+        assert_eq!(
+            locate_site(Path::new("target/site"), "pkg", Some(&elsewhere), &install),
+            Some(project.join("target/site"))
+        );
+        std::fs::create_dir_all(elsewhere.join("target/site/pkg")).unwrap();
+        assert_eq!(
+            locate_site(Path::new("target/site"), "pkg", Some(&elsewhere), &install),
+            Some(elsewhere.join("target/site"))
+        );
+        assert_eq!(
+            locate_site(Path::new("nowhere"), "pkg", Some(&elsewhere), &install),
+            None
+        );
+    }
+}

@@ -1,0 +1,112 @@
+//! The page's access-key session: which key this tab holds, and what the
+//! server said about Claude with it. Shared by every page through context.
+
+use leptos::prelude::*;
+
+use crate::protocol::ClaudeStatus;
+
+/// Where the status check stands.
+#[derive(Clone, Debug, PartialEq)]
+pub enum StatusState {
+    /// Before the browser has looked for a key, or while the server is asked.
+    Checking,
+    /// No key yet, or the one given was refused (`wrong_key`).
+    NeedKey {
+        wrong_key: bool,
+    },
+    Ready(ClaudeStatus),
+    /// The server could not be asked; the sentence says why.
+    Unreachable(String),
+}
+
+#[derive(Clone, Copy)]
+pub struct Session {
+    key: RwSignal<Option<String>>,
+    pub state: RwSignal<StatusState>,
+}
+
+impl Session {
+    /// Creates the session for this page and offers it to every component below.
+    pub fn provide() -> Self {
+        let session = Session {
+            key: RwSignal::new(None),
+            state: RwSignal::new(StatusState::Checking),
+        };
+        provide_context(session);
+        // Effects run only in the browser: the server renders "Checking…".
+        Effect::new(move |_| session.start());
+        session
+    }
+
+    pub fn expect() -> Self {
+        expect_context::<Session>()
+    }
+
+    /// The key from the link's fragment or from storage, then the status.
+    fn start(self) {
+        #[cfg(feature = "hydrate")]
+        {
+            use super::browser;
+            let from_link = browser::take_key_from_fragment();
+            if let Some(key) = &from_link {
+                browser::store_key(key, false);
+            }
+            match from_link.or_else(browser::stored_key) {
+                Some(key) => {
+                    self.key.set(Some(key));
+                    self.refresh();
+                }
+                None => self.state.set(StatusState::NeedKey { wrong_key: false }),
+            }
+            browser::mark_hydrated();
+        }
+    }
+
+    /// The person typed a key: keep it (for the device too if `remember`) and check it.
+    pub fn submit_key(self, key: String, remember: bool) {
+        let key = key.trim().to_owned();
+        if key.is_empty() {
+            self.state.set(StatusState::NeedKey { wrong_key: true });
+            return;
+        }
+        #[cfg(feature = "hydrate")]
+        super::browser::store_key(&key, remember);
+        #[cfg(not(feature = "hydrate"))]
+        let _ = remember;
+        self.key.set(Some(key));
+        self.refresh();
+    }
+
+    /// Asks the server for the Claude status again.
+    pub fn refresh(self) {
+        #[cfg(feature = "hydrate")]
+        {
+            use super::browser::{self, StatusAnswer};
+            let Some(key) = self.key.get_untracked() else {
+                self.state.set(StatusState::NeedKey { wrong_key: false });
+                return;
+            };
+            self.state.set(StatusState::Checking);
+            leptos::task::spawn_local(async move {
+                let next = match browser::fetch_status(&key).await {
+                    StatusAnswer::Status(status) => StatusState::Ready(status),
+                    StatusAnswer::WrongKey => {
+                        browser::forget_key();
+                        self.key.set(None);
+                        StatusState::NeedKey { wrong_key: true }
+                    }
+                    StatusAnswer::Failed(why) => StatusState::Unreachable(why),
+                };
+                self.state.set(next);
+            });
+        }
+    }
+
+    /// Forgets the key on this device and asks for it again.
+    pub fn forget_key(self) {
+        #[cfg(feature = "hydrate")]
+        super::browser::forget_key();
+        self.key.set(None);
+        self.state.set(StatusState::NeedKey { wrong_key: false });
+    }
+}

@@ -1,0 +1,166 @@
+//! The `dispatch` binary as a user starts it: configuration, the access key,
+//! health, the status API, the page, and a clean stop.
+#![cfg(feature = "ssr")]
+
+mod support;
+
+use std::time::Duration;
+
+use support::{get, script, Server, TEST_KEY};
+
+const WAIT: Duration = Duration::from_secs(20);
+
+#[test]
+fn a_key_shorter_than_sixteen_characters_is_refused_at_start() {
+    let cwd = tempfile::tempdir().unwrap();
+    let output = support::command(&[("DISPATCH_KEY", "short-key")], cwd.path())
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("at least 16"), "{stderr}");
+    assert!(
+        !stderr.contains("short-key"),
+        "the refused key must not be echoed: {stderr}"
+    );
+}
+
+#[test]
+fn a_generated_key_is_printed_once_in_a_link_and_works() {
+    let mut server = Server::start(&[]);
+    let line = server
+        .wait_for_stdout("/#key=", WAIT)
+        .expect("the key link on standard output");
+    let link = line.trim();
+    assert!(
+        link.starts_with(&format!("{}/#key=", server.base_url)),
+        "{link}"
+    );
+    let key = link.rsplit_once("#key=").unwrap().1;
+    assert!(key.len() >= 16, "{key}");
+    assert_eq!(get(&server.url("/api/claude/auth"), Some(key)).status, 200);
+}
+
+#[test]
+fn a_configured_key_is_never_printed() {
+    let mut server = Server::start(&[("DISPATCH_KEY", TEST_KEY)]);
+    assert_eq!(
+        server.wait_for_stdout(TEST_KEY, Duration::from_millis(500)),
+        None
+    );
+    assert_eq!(
+        server.wait_for_log(TEST_KEY, Duration::from_millis(500)),
+        None
+    );
+}
+
+#[test]
+fn healthz_answers_without_a_key() {
+    let server = Server::start(&[("DISPATCH_KEY", TEST_KEY)]);
+    let answer = get(&server.url("/healthz"), None);
+    assert_eq!((answer.status, answer.body.as_str()), (200, "ok"));
+}
+
+#[test]
+fn the_status_api_needs_the_key() {
+    let server = Server::start(&[("DISPATCH_KEY", TEST_KEY)]);
+    let url = server.url("/api/claude/auth");
+    for key in [None, Some("wrong-key-0123456789"), Some("")] {
+        let answer = get(&url, key);
+        assert_eq!(answer.status, 401, "key {key:?}");
+        let body = answer.json();
+        assert_eq!(body["success"], false);
+        assert_eq!(body["reason"], "unauthorized");
+        assert!(body["error"].as_str().unwrap().contains("access key"));
+    }
+}
+
+#[test]
+fn the_status_names_the_cli_its_version_and_no_credential() {
+    let bin = tempfile::tempdir().unwrap();
+    let cli = script(bin.path(), "claude", "echo '2.1.197 (Claude Code)'");
+    let server = Server::start(&[
+        ("DISPATCH_KEY", TEST_KEY),
+        ("CLAUDE_CLI", cli.to_str().unwrap()),
+    ]);
+    let answer = get(&server.url("/api/claude/auth"), Some(TEST_KEY));
+    assert_eq!(answer.status, 200);
+    assert!(answer.content_type.starts_with("application/json"));
+    assert_eq!(
+        answer.json(),
+        serde_json::json!({
+            "authenticated": false,
+            "method": null,
+            "enabled": true,
+            "cli": {"found": true, "path": cli.to_str().unwrap(), "version": "2.1.197"}
+        })
+    );
+}
+
+#[test]
+fn a_credential_in_the_environment_is_reported_by_method_never_by_value() {
+    let token = "sk-ant-oat01-secret-token-value-for-the-test";
+    let mut server = Server::start(&[
+        ("DISPATCH_KEY", TEST_KEY),
+        ("CLAUDE_CODE_OAUTH_TOKEN", token),
+    ]);
+    let answer = get(&server.url("/api/claude/auth"), Some(TEST_KEY));
+    let body = answer.json();
+    assert_eq!(body["authenticated"], true);
+    assert_eq!(body["method"], "oauth_token");
+    assert_eq!(body["source"], "environment");
+    assert!(!answer.body.contains(token));
+    assert_eq!(server.wait_for_log(token, Duration::from_millis(300)), None);
+}
+
+#[test]
+fn a_missing_cli_is_reported_with_what_was_tried() {
+    let server = Server::start(&[
+        ("DISPATCH_KEY", TEST_KEY),
+        ("CLAUDE_CLI", "/nonexistent/claude"),
+    ]);
+    let body = get(&server.url("/api/claude/auth"), Some(TEST_KEY)).json();
+    assert_eq!(body["cli"]["found"], false);
+    assert!(body["cli"]["problem"]
+        .as_str()
+        .unwrap()
+        .contains("/nonexistent/claude"));
+}
+
+#[test]
+fn login_can_be_turned_off() {
+    let server = Server::start(&[("DISPATCH_KEY", TEST_KEY), ("CLAUDE_AUTH_ENABLED", "false")]);
+    let body = get(&server.url("/api/claude/auth"), Some(TEST_KEY)).json();
+    assert_eq!(body["enabled"], false);
+}
+
+#[test]
+fn the_page_renders_from_any_working_directory() {
+    let server = Server::start(&[("DISPATCH_KEY", TEST_KEY)]);
+    for path in ["/", "/settings"] {
+        let answer = get(&server.url(path), None);
+        assert_eq!(answer.status, 200, "{path}");
+        assert!(answer.content_type.starts_with("text/html"));
+        assert!(answer.body.contains(r#"name="viewport""#), "{path}");
+        assert!(answer.body.contains("Checking Claude status"), "{path}");
+        assert!(!answer.body.contains(TEST_KEY));
+    }
+    assert_eq!(get(&server.url("/no-such-page"), None).status, 404);
+}
+
+#[test]
+fn sigterm_stops_the_server_cleanly() {
+    let mut server = Server::start(&[("DISPATCH_KEY", TEST_KEY)]);
+    let status = server
+        .terminate(Duration::from_secs(5))
+        .expect("the server exits within 5 s of SIGTERM");
+    assert!(status.success(), "{status:?}");
+    assert!(server.wait_for_log("SIGTERM", WAIT).is_some());
+}
+
+#[test]
+fn sigint_stops_the_server_cleanly() {
+    let mut server = Server::start(&[("DISPATCH_KEY", TEST_KEY)]);
+    support::signal(server.pid(), "INT");
+    assert!(server.wait_for_log("stopped", WAIT).is_some());
+}

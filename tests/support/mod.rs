@@ -1,0 +1,205 @@
+//! Runs the real `dispatch` binary for integration tests.
+#![allow(dead_code)] // each test file uses a different part of this
+
+use std::{
+    io::{BufRead, BufReader, Read},
+    path::Path,
+    process::{Child, Command, ExitStatus, Stdio},
+    sync::mpsc,
+    time::{Duration, Instant},
+};
+
+pub const TEST_KEY: &str = "test-key-0123456789abcdef";
+
+/// Variables from the host that would change what the server reports.
+const HOST_VARIABLES: &[&str] = &[
+    "DISPATCH_ADDR",
+    "DISPATCH_KEY",
+    "DISPATCH_ALLOWED_ORIGINS",
+    "DISPATCH_MAX_FLOWS",
+    "CLAUDE_AUTH_ENABLED",
+    "CLAUDE_CREDENTIALS_PATH",
+    "CLAUDE_AUTH_TIMEOUT",
+    "CLAUDE_CLI",
+    "CLAUDE_CODE_OAUTH_TOKEN",
+    "ANTHROPIC_API_KEY",
+    "LEPTOS_SITE_ROOT",
+];
+
+pub struct Server {
+    child: Child,
+    pub base_url: String,
+    stdout: mpsc::Receiver<String>,
+    stderr: mpsc::Receiver<String>,
+}
+
+/// The binary with a clean environment plus `env`, run in `cwd`.
+pub fn command(env: &[(&str, &str)], cwd: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_dispatch"));
+    for name in HOST_VARIABLES {
+        command.env_remove(name);
+    }
+    command
+        .env("DISPATCH_ADDR", "127.0.0.1:0")
+        .env("RUST_LOG", "info")
+        .envs(env.iter().copied())
+        .current_dir(cwd)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    command
+}
+
+fn lines(stream: impl Read + Send + 'static) -> mpsc::Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stream).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+impl Server {
+    /// Starts the server and waits until it says where it listens.
+    pub fn start(env: &[(&str, &str)]) -> Server {
+        let cwd = tempfile::tempdir().expect("temp dir");
+        Self::start_in(env, cwd.path())
+    }
+
+    pub fn start_in(env: &[(&str, &str)], cwd: &Path) -> Server {
+        let mut child = command(env, cwd)
+            .spawn()
+            .expect("the dispatch binary starts");
+        let stdout = lines(child.stdout.take().expect("stdout"));
+        let stderr = lines(child.stderr.take().expect("stderr"));
+        let mut server = Server {
+            child,
+            base_url: String::new(),
+            stdout,
+            stderr,
+        };
+        let line = server
+            .wait_for_log("listening on http://", Duration::from_secs(20))
+            .expect("the server announces its address");
+        let start = line.find("http://").expect("an address");
+        server.base_url = line[start..]
+            .split_whitespace()
+            .next()
+            .expect("an address")
+            .trim_end_matches('/')
+            .to_owned();
+        server
+    }
+
+    /// The first log line (standard error) containing `needle`.
+    pub fn wait_for_log(&mut self, needle: &str, within: Duration) -> Option<String> {
+        wait_for(&self.stderr, needle, within)
+    }
+
+    /// The first standard-output line containing `needle`.
+    pub fn wait_for_stdout(&mut self, needle: &str, within: Duration) -> Option<String> {
+        wait_for(&self.stdout, needle, within)
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    pub fn pid(&self) -> i32 {
+        self.child.id() as i32
+    }
+
+    /// Sends SIGTERM and waits for the exit, at most `within`.
+    pub fn terminate(&mut self, within: Duration) -> Option<ExitStatus> {
+        signal(self.pid(), "TERM");
+        let deadline = Instant::now() + within;
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn wait_for(lines: &mpsc::Receiver<String>, needle: &str, within: Duration) -> Option<String> {
+    let deadline = Instant::now() + within;
+    loop {
+        let left = deadline.checked_duration_since(Instant::now())?;
+        match lines.recv_timeout(left) {
+            Ok(line) if line.contains(needle) => return Some(line),
+            Ok(_) => continue,
+            Err(_) => return None,
+        }
+    }
+}
+
+pub fn signal(pid: i32, name: &str) {
+    let status = Command::new("kill")
+        .arg(format!("-{name}"))
+        .arg(pid.to_string())
+        .status()
+        .expect("kill runs");
+    assert!(status.success(), "kill -{name} {pid} failed");
+}
+
+/// An HTTP answer: status and body text.
+pub struct Answer {
+    pub status: u16,
+    pub body: String,
+    pub content_type: String,
+}
+
+impl Answer {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(20)))
+        .build()
+        .into()
+}
+
+/// `GET url`, with `Authorization: Bearer <key>` when a key is given.
+pub fn get(url: &str, key: Option<&str>) -> Answer {
+    let mut request = agent().get(url);
+    if let Some(key) = key {
+        request = request.header("Authorization", &format!("Bearer {key}"));
+    }
+    let mut response = request.call().unwrap_or_else(|e| panic!("GET {url}: {e}"));
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    Answer {
+        status: response.status().as_u16(),
+        body: response.body_mut().read_to_string().unwrap_or_default(),
+        content_type,
+    }
+}
+
+/// Writes an executable shell script (a stand-in `claude`).
+pub fn script(dir: &Path, name: &str, body: &str) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let path = dir.join(name);
+    std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).expect("write script");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    path
+}
