@@ -1,0 +1,46 @@
+# Dispatch: the two commands a newcomer needs are `make run` and `make test`.
+# Both install what is missing first (scripts/setup.sh, idempotent).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+
+DISPATCH_ADDR ?= 127.0.0.1:3000
+export DISPATCH_ADDR
+
+.PHONY: run test setup setup-test build check fmt-check clippy test-rust e2e clean
+
+## Install what is missing, build in release mode, serve on $(DISPATCH_ADDR).
+run: setup build
+	./target/release/dispatch
+
+## Install what is missing, then every check: fmt, clippy, Rust tests, Playwright.
+test: setup-test fmt-check clippy test-rust build e2e
+
+setup:
+	scripts/setup.sh run
+
+setup-test:
+	scripts/setup.sh test
+
+## The server binary and the site (WASM, JS, CSS) in release mode.
+build:
+	cargo leptos build --release
+
+fmt-check:
+	cargo fmt --all -- --check
+
+clippy:
+	cargo clippy --features ssr --all-targets -- -D warnings
+	cargo clippy --lib --features hydrate --target wasm32-unknown-unknown -- -D warnings
+
+test-rust:
+	cargo test --features ssr
+	cargo test --lib --features hydrate
+
+## Playwright against the release build (run `make build` first).
+e2e:
+	cd end2end && npx playwright test
+
+clean:
+	cargo clean
