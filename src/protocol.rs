@@ -96,6 +96,54 @@ impl ApiError {
     }
 }
 
+/// Where a login flow stands (`claude.auth.progress`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FlowStage {
+    Starting,
+    WaitingForCode,
+    Validating,
+}
+
+/// Server -> browser websocket frames: `{"event": "<name>", "data": {…}}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", content = "data")]
+pub enum ServerEvent {
+    #[serde(rename = "claude.auth.progress")]
+    Progress { flow: String, stage: FlowStage },
+    #[serde(rename = "claude.auth.url")]
+    Url {
+        flow: String,
+        url: String,
+        instructions: String,
+        /// When the flow ends by itself, in milliseconds since the Unix epoch.
+        #[serde(rename = "expiresAt")]
+        expires_at: u64,
+    },
+    #[serde(rename = "claude.auth.complete")]
+    Complete { success: bool },
+    #[serde(rename = "claude.auth.error")]
+    Error {
+        success: bool,
+        /// A sentence for a person.
+        error: String,
+        reason: ErrorReason,
+        /// Whether the same flow still accepts a code or a retry.
+        retry: bool,
+    },
+}
+
+impl ServerEvent {
+    pub fn error(reason: ErrorReason, error: impl Into<String>, retry: bool) -> Self {
+        ServerEvent::Error {
+            success: false,
+            error: error.into(),
+            reason,
+            retry,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -127,6 +175,38 @@ mod tests {
         );
         let back: ClaudeStatus = serde_json::from_value(json).unwrap();
         assert_eq!(back, status);
+    }
+
+    #[test]
+    fn server_events_keep_the_original_names_and_payloads() {
+        let url = ServerEvent::Url {
+            flow: "f1".into(),
+            url: "https://claude.ai/x".into(),
+            instructions: "Open".into(),
+            expires_at: 5,
+        };
+        assert_eq!(
+            serde_json::to_value(&url).unwrap(),
+            serde_json::json!({"event": "claude.auth.url", "data": {
+                "flow": "f1", "url": "https://claude.ai/x", "instructions": "Open", "expiresAt": 5}})
+        );
+        assert_eq!(
+            serde_json::to_value(ServerEvent::Complete { success: true }).unwrap(),
+            serde_json::json!({"event": "claude.auth.complete", "data": {"success": true}})
+        );
+        assert_eq!(
+            serde_json::to_value(ServerEvent::error(ErrorReason::Network, "down", true)).unwrap(),
+            serde_json::json!({"event": "claude.auth.error", "data": {
+                "success": false, "error": "down", "reason": "network", "retry": true}})
+        );
+        assert_eq!(
+            serde_json::to_value(ServerEvent::Progress {
+                flow: "f".into(),
+                stage: FlowStage::WaitingForCode
+            })
+            .unwrap(),
+            serde_json::json!({"event": "claude.auth.progress", "data": {"flow": "f", "stage": "waiting_for_code"}})
+        );
     }
 
     #[test]

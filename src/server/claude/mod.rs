@@ -1,4 +1,10 @@
 //! Everything that runs or inspects the `claude` CLI.
 
 pub mod cli;
+pub mod code;
+pub mod credentials;
+pub mod flow;
+pub mod login;
+pub mod pty;
+pub mod screen;
 pub mod status;

@@ -20,13 +20,15 @@ pub fn environment_credential(var: impl Fn(&str) -> Option<String>) -> Option<Au
     }
 }
 
+/// (path, modification time) -> version; a reinstalled CLI is asked again.
+type VersionCache = HashMap<(PathBuf, Option<SystemTime>), Option<String>>;
+
 /// Answers status questions, remembering each CLI binary's version so a
 /// status check does not start a process every time.
 pub struct StatusReporter {
     configured_cli: Option<PathBuf>,
     enabled: bool,
-    /// (path, modification time) -> version; a reinstalled CLI is asked again.
-    versions: Mutex<HashMap<(PathBuf, Option<SystemTime>), Option<String>>>,
+    versions: Mutex<VersionCache>,
 }
 
 impl StatusReporter {
@@ -71,9 +73,7 @@ impl StatusReporter {
         version
     }
 
-    fn lock_versions(
-        &self,
-    ) -> std::sync::MutexGuard<'_, HashMap<(PathBuf, Option<SystemTime>), Option<String>>> {
+    fn lock_versions(&self) -> std::sync::MutexGuard<'_, VersionCache> {
         // A poisoned cache is still a valid cache: each entry is written whole.
         self.versions.lock().unwrap_or_else(|p| p.into_inner())
     }

@@ -1,0 +1,235 @@
+//! Runs one login flow: the CLI on its PTY, its screen, the state machine,
+//! the clock and the credential store, in one task. Commands come in on a
+//! channel; events go out on another, which a resumed connection replaces.
+
+use std::{num::NonZeroU16, path::PathBuf, sync::Arc, time::Instant};
+
+use secrecy::ExposeSecret;
+use tokio::sync::mpsc;
+
+use super::{
+    credentials::{Credential, CredentialStore},
+    flow::{Effect, FlowEvent, LoginFlow, Timeouts},
+    pty::{PtyProcess, COLUMNS, ROWS},
+    screen::Screen,
+};
+use crate::protocol::AuthMethod;
+
+/// What a connection can ask of its flow.
+pub enum FlowCommand {
+    Code(String),
+    Retry,
+    Cancel,
+    /// The connection dropped: keep the flow for the resume grace.
+    Detach,
+    /// A connection takes the flow (back); events go to `events` from now on.
+    Resume(mpsc::Sender<FlowEvent>),
+    /// The server stops.
+    Shutdown,
+}
+
+/// What starting a flow needs.
+#[derive(Clone)]
+pub struct LoginSettings {
+    pub cli: PathBuf,
+    /// `CLAUDE_AUTH_TIMEOUT`.
+    pub lifetime: std::time::Duration,
+    pub timeouts: Timeouts,
+    pub store: Arc<CredentialStore>,
+    /// Variables added to the CLI's environment (tests give it a scratch HOME).
+    pub env: Vec<(String, String)>,
+}
+
+/// The way to reach a running flow.
+#[derive(Clone)]
+pub struct FlowHandle {
+    pub commands: mpsc::Sender<FlowCommand>,
+    /// The CLI's process id (its process group's too).
+    pub pid: i32,
+}
+
+/// Spawns `claude setup-token` and the task that drives it. Events go to `events`.
+pub fn start(
+    settings: &LoginSettings,
+    events: mpsc::Sender<FlowEvent>,
+) -> Result<(FlowHandle, tokio::task::JoinHandle<()>), super::pty::PtyError> {
+    let env: Vec<(&str, &str)> = settings
+        .env
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let pty = PtyProcess::spawn(&settings.cli, &["setup-token"], &env)?;
+    let pid = pty.pid();
+    let (commands, inbox) = mpsc::channel(16);
+    let task = tokio::spawn(run(pty, settings.clone(), inbox, events));
+    Ok((FlowHandle { commands, pid }, task))
+}
+
+/// Lines of the screen named when the CLI shows something unexpected.
+const TAIL_LINES: usize = 6;
+
+async fn run(
+    pty: PtyProcess,
+    settings: LoginSettings,
+    mut inbox: mpsc::Receiver<FlowCommand>,
+    events: mpsc::Sender<FlowEvent>,
+) {
+    let mut screen = Screen::new(
+        NonZeroU16::new(ROWS).unwrap_or(NonZeroU16::MIN),
+        NonZeroU16::new(COLUMNS).unwrap_or(NonZeroU16::MIN),
+    );
+    let (mut flow, first) = LoginFlow::start(Instant::now(), settings.lifetime, settings.timeouts);
+    let mut driver = Driver {
+        pty,
+        events: Some(events),
+        store: settings.store,
+    };
+    let mut ended = driver.apply(&mut flow, first).await;
+    let mut buf = vec![0u8; 8192];
+    let mut commands_open = true;
+    while !ended {
+        let deadline = flow.next_deadline().map(tokio::time::Instant::from_std);
+        tokio::select! {
+            read = driver.pty.read(&mut buf) => {
+                let effects = match read {
+                    Ok(0) | Err(_) => {
+                        let status = driver.exit_status().await;
+                        flow.exited(status)
+                    }
+                    Ok(n) => {
+                        let now = Instant::now();
+                        screen
+                            .feed(&buf[..n])
+                            .into_iter()
+                            .flat_map(|o| flow.observe(o, now))
+                            .collect()
+                    }
+                };
+                ended = driver.apply(&mut flow, effects).await;
+                if !ended && flow.is_ended() {
+                    ended = true;
+                }
+                if matches!(read, Ok(0) | Err(_)) {
+                    // The terminal is gone: nothing more can happen.
+                    ended = true;
+                }
+            }
+            command = inbox.recv(), if commands_open => {
+                let now = Instant::now();
+                let effects = match command {
+                    Some(FlowCommand::Code(code)) => flow.submit_code(&code, now),
+                    Some(FlowCommand::Retry) => flow.retry(now),
+                    Some(FlowCommand::Cancel) => flow.cancel(),
+                    Some(FlowCommand::Shutdown) => flow.shut_down(),
+                    Some(FlowCommand::Detach) => {
+                        driver.events = None;
+                        flow.detach(now);
+                        Vec::new()
+                    }
+                    Some(FlowCommand::Resume(events)) => {
+                        driver.events = Some(events);
+                        flow.resume()
+                    }
+                    None => {
+                        // Every handle is gone: nobody can resume this flow.
+                        commands_open = false;
+                        flow.detach(now);
+                        flow.cancel()
+                    }
+                };
+                ended = driver.apply(&mut flow, effects).await;
+            }
+            _ = sleep_until(deadline) => {
+                let effects = flow.tick(Instant::now(), || screen.tail(TAIL_LINES).join(" / "));
+                if effects.iter().any(|e| matches!(e, Effect::Send(FlowEvent::Error { reason: crate::protocol::ErrorReason::CliFailed, .. }))) {
+                    tracing::warn!(screen = ?screen.tail(TAIL_LINES * 2), "the Claude CLI showed no sign-in link");
+                }
+                ended = driver.apply(&mut flow, effects).await;
+            }
+        }
+    }
+    driver.pty.kill().await;
+}
+
+async fn sleep_until(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d).await,
+        None => std::future::pending().await,
+    }
+}
+
+struct Driver {
+    pty: PtyProcess,
+    events: Option<mpsc::Sender<FlowEvent>>,
+    store: Arc<CredentialStore>,
+}
+
+impl Driver {
+    /// Carries out `effects`; `true` once the flow has ended.
+    async fn apply(&mut self, flow: &mut LoginFlow, effects: Vec<Effect>) -> bool {
+        let mut queue: std::collections::VecDeque<Effect> = effects.into();
+        let mut ended = false;
+        while let Some(effect) = queue.pop_front() {
+            match effect {
+                Effect::Send(event) => self.send(event).await,
+                Effect::TypeCode(code) => {
+                    // One write for the code, then Enter: typed key by key,
+                    // a code starting with `c` would lose it (the CLI copies).
+                    let typed = async {
+                        self.pty.write_all(code.as_bytes()).await?;
+                        self.pty.write_all(b"\r").await
+                    };
+                    if let Err(error) = typed.await {
+                        tracing::warn!(%error, "typing the code into the CLI failed");
+                        queue.extend(flow.exited(None));
+                    }
+                }
+                Effect::PressEnter => {
+                    if let Err(error) = self.pty.write_all(b"\r").await {
+                        tracing::warn!(%error, "pressing Enter in the CLI failed");
+                        queue.extend(flow.exited(None));
+                    }
+                }
+                Effect::StoreToken(token) => {
+                    let store = self.store.clone();
+                    let credential = Credential {
+                        method: AuthMethod::OauthToken,
+                        secret: token.0.expose_secret().to_owned().into(),
+                    };
+                    let saved = tokio::task::spawn_blocking(move || store.save(&credential))
+                        .await
+                        .map_err(|e| e.to_string())
+                        .and_then(|r| r.map_err(|e| e.to_string()));
+                    match &saved {
+                        Ok(()) => tracing::info!("a Claude token was captured and stored"),
+                        Err(error) => {
+                            tracing::error!(%error, "the captured token could not be stored")
+                        }
+                    }
+                    queue.extend(flow.stored(saved));
+                }
+                Effect::End => ended = true,
+            }
+        }
+        ended
+    }
+
+    async fn send(&mut self, event: FlowEvent) {
+        if let Some(events) = &self.events {
+            if events.send(event).await.is_err() {
+                self.events = None;
+            }
+        }
+    }
+
+    /// The child's exit status, once it has gone (briefly waited for).
+    async fn exit_status(&mut self) -> Option<u32> {
+        for _ in 0..50 {
+            if let Some(status) = self.pty.try_exit_status() {
+                return Some(status.exit_code());
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        None
+    }
+}

@@ -1,0 +1,250 @@
+//! `claude setup-token` in a pseudo-terminal, read and written without a
+//! thread per flow: the PTY master is a file descriptor, watched by tokio's
+//! `AsyncFd`. Every way a [`PtyProcess`] ends (drop included) kills the
+//! child's whole process group and reaps it.
+
+use std::{
+    io,
+    os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd},
+    path::Path,
+    sync::Mutex,
+    time::Duration,
+};
+
+use portable_pty::{native_pty_system, Child, CommandBuilder, MasterPty, PtySize};
+use tokio::io::unix::AsyncFd;
+
+/// Wide enough that neither the full sign-in URL (~330 characters) nor the
+/// token (~108) wraps; the emulator reads wrapped lines too, should one wrap.
+pub const COLUMNS: u16 = 400;
+pub const ROWS: u16 = 24;
+
+/// Variables that make the CLI try to open a browser (and wait 3 s first).
+const BROWSER_VARIABLES: &[&str] = &["BROWSER", "DISPLAY", "WAYLAND_DISPLAY"];
+
+#[derive(Debug, thiserror::Error)]
+pub enum PtyError {
+    #[error("could not open a pseudo-terminal: {0}")]
+    Open(String),
+    #[error("could not start {program}: {reason}")]
+    Spawn { program: String, reason: String },
+    #[error("the pseudo-terminal failed: {0}")]
+    Io(#[from] io::Error),
+}
+
+/// A child process on a pseudo-terminal.
+pub struct PtyProcess {
+    fd: AsyncFd<OwnedFd>,
+    // Kept so the PTY stays open and sized; reads and writes go through
+    // `fd`. (In a Mutex only to make the handle Sync; it is never locked.)
+    _master: Mutex<Box<dyn MasterPty + Send>>,
+    child: Option<Box<dyn Child + Send + Sync>>,
+    pid: i32,
+}
+
+impl PtyProcess {
+    /// Starts `program args…` on a new PTY of [`COLUMNS`] x [`ROWS`], with the
+    /// server's environment less the browser variables, `TERM=xterm-256color`
+    /// and `extra_env`.
+    pub fn spawn(
+        program: &Path,
+        args: &[&str],
+        extra_env: &[(&str, &str)],
+    ) -> Result<Self, PtyError> {
+        let pair = native_pty_system()
+            .openpty(PtySize {
+                rows: ROWS,
+                cols: COLUMNS,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .map_err(|e| PtyError::Open(e.to_string()))?;
+        let mut command = CommandBuilder::new(program);
+        command.args(args);
+        for name in BROWSER_VARIABLES {
+            command.env_remove(name);
+        }
+        command.env("TERM", "xterm-256color");
+        for (name, value) in extra_env {
+            command.env(name, value);
+        }
+        if let Ok(cwd) = std::env::current_dir() {
+            command.cwd(cwd);
+        }
+        let child = pair
+            .slave
+            .spawn_command(command)
+            .map_err(|e| PtyError::Spawn {
+                program: program.display().to_string(),
+                reason: e.to_string(),
+            })?;
+        // Our copy of the slave must go, or reads never see the child's end.
+        drop(pair.slave);
+        let Some(pid) = child.process_id().and_then(|p| i32::try_from(p).ok()) else {
+            let mut child = child;
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(PtyError::Spawn {
+                program: program.display().to_string(),
+                reason: "it has no process id".into(),
+            });
+        };
+        Ok(Self {
+            fd: register(nonblocking_dup(pair.master.as_raw_fd())?)?,
+            _master: Mutex::new(pair.master),
+            child: Some(child),
+            pid,
+        })
+    }
+
+    pub fn pid(&self) -> i32 {
+        self.pid
+    }
+
+    /// Reads what the child wrote; `Ok(0)` once the child has closed the terminal.
+    pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            let mut guard = self.fd.readable().await?;
+            match guard.try_io(|fd| read_fd(fd.as_raw_fd(), buf)) {
+                Ok(Err(e)) if e.raw_os_error() == Some(libc::EIO) => return Ok(0),
+                Ok(result) => return result,
+                Err(_would_block) => continue,
+            }
+        }
+    }
+
+    /// Writes all of `bytes` to the child's terminal, as one write where the
+    /// terminal's buffer allows.
+    pub async fn write_all(&self, mut bytes: &[u8]) -> io::Result<()> {
+        while !bytes.is_empty() {
+            let mut guard = self.fd.writable().await?;
+            match guard.try_io(|fd| write_fd(fd.as_raw_fd(), bytes)) {
+                Ok(Ok(0)) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(Ok(n)) => bytes = &bytes[n..],
+                Ok(Err(e)) => return Err(e),
+                Err(_would_block) => continue,
+            }
+        }
+        Ok(())
+    }
+
+    /// The child's exit status if it has ended (reaping it), without waiting.
+    pub fn try_exit_status(&mut self) -> Option<portable_pty::ExitStatus> {
+        let status = self.child.as_mut()?.try_wait().ok().flatten()?;
+        self.child = None;
+        Some(status)
+    }
+
+    /// Kills the child's process group and waits (without blocking the
+    /// runtime) until it is reaped.
+    pub async fn kill(mut self) {
+        self.signal_group(libc::SIGKILL);
+        for _ in 0..500 {
+            if self.child.is_none() || self.try_exit_status().is_some() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        tracing::error!(
+            pid = self.pid,
+            "the CLI did not die within a second of SIGKILL"
+        );
+    }
+
+    /// Waits for the child to end by itself, at most `within`; kills it after that.
+    pub async fn wait_or_kill(mut self, within: Duration) -> Option<portable_pty::ExitStatus> {
+        let deadline = tokio::time::Instant::now() + within;
+        while tokio::time::Instant::now() < deadline {
+            if let Some(status) = self.try_exit_status() {
+                return Some(status);
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        self.kill().await;
+        None
+    }
+
+    fn signal_group(&self, signal: libc::c_int) {
+        // SAFETY: kill(2) with a negative pid signals the child's process
+        // group; the child leads its own session (portable-pty's setsid).
+        unsafe {
+            libc::kill(-self.pid, signal);
+            libc::kill(self.pid, signal);
+        }
+    }
+
+    /// Kill and reap from a context that cannot await (drop).
+    fn kill_now(&mut self) {
+        if self.child.is_none() {
+            return;
+        }
+        self.signal_group(libc::SIGKILL);
+        if self.try_exit_status().is_some() {
+            return;
+        }
+        if let Some(mut child) = self.child.take() {
+            // A killed process dies in microseconds; reap it off the runtime's
+            // worker threads rather than leave a zombie.
+            let mut reap = move || {
+                let _ = child.wait();
+            };
+            match tokio::runtime::Handle::try_current() {
+                Ok(handle) => {
+                    handle.spawn_blocking(reap);
+                }
+                Err(_) => reap(),
+            }
+        }
+    }
+}
+
+impl Drop for PtyProcess {
+    fn drop(&mut self) {
+        self.kill_now();
+    }
+}
+
+fn register(fd: OwnedFd) -> io::Result<AsyncFd<OwnedFd>> {
+    // SAFETY: the AsyncFd owns `fd`, which stays open and the same
+    // descriptor for the AsyncFd's whole life (it closes on drop).
+    unsafe { AsyncFd::register(fd) }.map_err(io::Error::from)
+}
+
+fn nonblocking_dup(fd: Option<RawFd>) -> io::Result<OwnedFd> {
+    let fd = fd.ok_or_else(|| io::Error::other("the PTY master has no file descriptor"))?;
+    // SAFETY: F_DUPFD_CLOEXEC returns a new descriptor we own (or -1).
+    let dup = unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 0) };
+    if dup < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: `dup` is a fresh descriptor owned by nobody else.
+    let owned = unsafe { OwnedFd::from_raw_fd(dup) };
+    // SAFETY: F_GETFL/F_SETFL on a descriptor we own.
+    unsafe {
+        let flags = libc::fcntl(dup, libc::F_GETFL);
+        if flags < 0 || libc::fcntl(dup, libc::F_SETFL, flags | libc::O_NONBLOCK) < 0 {
+            return Err(io::Error::last_os_error());
+        }
+    }
+    Ok(owned)
+}
+
+fn read_fd(fd: RawFd, buf: &mut [u8]) -> io::Result<usize> {
+    // SAFETY: `buf` is valid for `buf.len()` bytes.
+    let n = unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) };
+    if n < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(n as usize)
+    }
+}
+
+fn write_fd(fd: RawFd, bytes: &[u8]) -> io::Result<usize> {
+    // SAFETY: `bytes` is valid for `bytes.len()` bytes.
+    let n = unsafe { libc::write(fd, bytes.as_ptr().cast(), bytes.len()) };
+    if n < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(n as usize)
+    }
+}
