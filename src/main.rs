@@ -9,8 +9,14 @@ use std::{
 use anyhow::Context;
 use clap::Parser;
 use dispatch::server::{
-    self, access::AccessKey, claude::status::StatusReporter, config::Config, shutdown, site,
-    state::AppState,
+    self,
+    access::AccessKey,
+    claude::{credentials::CredentialStore, flow::Timeouts, status::StatusReporter},
+    config::Config,
+    flows::Flows,
+    limits::Limits,
+    shutdown, site,
+    state::{AppState, LoginConfig},
 };
 use tracing_subscriber::EnvFilter;
 
@@ -39,16 +45,51 @@ async fn main() -> anyhow::Result<()> {
         tracing::info!("Claude login is turned off (CLAUDE_AUTH_ENABLED=false)");
     }
 
+    let home = std::env::var("HOME").ok();
+    let store = Arc::new(CredentialStore::new(
+        config.credentials_dir(home.as_deref()),
+        config.credentials_key_file(home.as_deref()),
+    ));
+    let flows = Flows::new(config.max_flows as usize);
+    let limits = Arc::new(Limits::default());
     let state = AppState {
         leptos_options,
         key: Arc::new(key),
         status: Arc::new(StatusReporter::new(
             config.claude_cli.clone(),
             config.auth_enabled,
+            store.clone(),
+            home.map(Into::into),
         )),
+        login: Arc::new(LoginConfig {
+            enabled: config.auth_enabled,
+            configured_cli: config.claude_cli.clone(),
+            lifetime: config.auth_timeout(),
+            timeouts: Timeouts {
+                resume_grace: std::time::Duration::from_millis(config.resume_grace_ms),
+                ..Timeouts::default()
+            },
+            allowed_origins: config.allowed_origins.clone(),
+        }),
+        store,
+        flows: flows.clone(),
+        limits: limits.clone(),
     };
-    axum::serve(listener, server::router(state))
-        .with_graceful_shutdown(shutdown::requested())
+    // Rate-limit memory: forget addresses that have been quiet.
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            every.tick().await;
+            limits.forget_idle();
+        }
+    });
+    let app = server::router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            shutdown::requested().await;
+            // Live flows hear that the server restarts; their CLIs are killed.
+            flows.shut_down().await;
+        })
         .await
         .context("the server stopped with an error")?;
     tracing::info!("stopped");

@@ -11,6 +11,9 @@ pub enum AuthMethod {
     OauthToken,
     /// An Anthropic API key (`ANTHROPIC_API_KEY`).
     ApiKey,
+    /// The CLI's own login (`~/.claude/.credentials.json`, from `/login`).
+    #[serde(rename = "claude.ai")]
+    ClaudeAi,
 }
 
 impl AuthMethod {
@@ -19,6 +22,7 @@ impl AuthMethod {
         match self {
             AuthMethod::OauthToken => "Claude account (long-lived token)",
             AuthMethod::ApiKey => "Anthropic API key",
+            AuthMethod::ClaudeAi => "Claude account (the CLI's own login)",
         }
     }
 }
@@ -27,8 +31,12 @@ impl AuthMethod {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CredentialSource {
+    /// What Dispatch stored (a captured token, or an API key given to it).
+    Dispatch,
     /// The server's own environment: Dispatch cannot remove it.
     Environment,
+    /// The CLI's own login files: Dispatch does not touch them.
+    Cli,
 }
 
 /// The `claude` binary Dispatch would run.
@@ -94,6 +102,44 @@ impl ApiError {
             reason,
         }
     }
+}
+
+/// Browser -> server websocket events, by name (`event` of the frame).
+pub mod client_event {
+    pub const START: &str = "claude.auth.start";
+    pub const CODE: &str = "claude.auth.code";
+    pub const RETRY: &str = "claude.auth.retry";
+    pub const CANCEL: &str = "claude.auth.cancel";
+    pub const RESUME: &str = "claude.auth.resume";
+}
+
+/// A browser -> server frame as it arrives: the event's name and its data,
+/// read further once the name is known (so each mistake gets its own answer).
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct ClientFrame {
+    pub event: String,
+    #[serde(default)]
+    pub data: serde_json::Value,
+}
+
+/// `claude.auth.start`, `.retry`, `.cancel`: only the access key.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct KeyOnly {
+    pub key: String,
+}
+
+/// `claude.auth.code`.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct CodeData {
+    pub key: String,
+    pub code: String,
+}
+
+/// `claude.auth.resume`.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct ResumeData {
+    pub key: String,
+    pub flow: String,
 }
 
 /// Where a login flow stands (`claude.auth.progress`).

@@ -7,9 +7,15 @@ use axum::{
     Json,
 };
 
-use crate::protocol::{ApiError, ClaudeStatus, ErrorReason};
+use serde::Deserialize;
 
-use super::{access::bearer_token, state::AppState};
+use crate::protocol::{ApiError, AuthMethod, ClaudeStatus, CredentialSource, ErrorReason};
+
+use super::{
+    access::bearer_token,
+    claude::credentials::{Credential, CredentialError},
+    state::AppState,
+};
 
 /// A REST failure: its HTTP status and the JSON body of DESIGN.md.
 #[derive(Debug, thiserror::Error)]
@@ -18,6 +24,14 @@ pub enum ApiFailure {
     MissingKey,
     #[error("That access key is not right.")]
     WrongKey,
+    #[error("Too many wrong access keys from this address; wait a minute, then try again.")]
+    RateLimited,
+    #[error("Claude login is turned off on this server (CLAUDE_AUTH_ENABLED=false).")]
+    Disabled,
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    Storage(#[from] CredentialError),
 }
 
 impl ApiFailure {
@@ -26,6 +40,10 @@ impl ApiFailure {
             ApiFailure::MissingKey | ApiFailure::WrongKey => {
                 (StatusCode::UNAUTHORIZED, ErrorReason::Unauthorized)
             }
+            ApiFailure::RateLimited => (StatusCode::TOO_MANY_REQUESTS, ErrorReason::RateLimited),
+            ApiFailure::Disabled => (StatusCode::FORBIDDEN, ErrorReason::Disabled),
+            ApiFailure::BadRequest(_) => (StatusCode::BAD_REQUEST, ErrorReason::BadRequest),
+            ApiFailure::Storage(_) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorReason::Permission),
         }
     }
 }
@@ -51,6 +69,15 @@ impl FromRequestParts<AppState> for Authorized {
     type Rejection = ApiFailure;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiFailure> {
+        let ip = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip());
+        if let Some(ip) = ip {
+            if !state.limits.may_try_key(ip) {
+                return Err(ApiFailure::RateLimited);
+            }
+        }
         let token = parts
             .headers
             .get(header::AUTHORIZATION)
@@ -58,10 +85,12 @@ impl FromRequestParts<AppState> for Authorized {
             .and_then(bearer_token)
             .ok_or(ApiFailure::MissingKey)?;
         if state.key.matches(token) {
-            Ok(Authorized)
-        } else {
-            tracing::info!("a request with a wrong access key was refused");
-            Err(ApiFailure::WrongKey)
+            return Ok(Authorized);
+        }
+        tracing::info!(?ip, "a request with a wrong access key was refused");
+        match ip {
+            Some(ip) if !state.limits.bad_key(ip) => Err(ApiFailure::RateLimited),
+            _ => Err(ApiFailure::WrongKey),
         }
     }
 }
@@ -69,6 +98,87 @@ impl FromRequestParts<AppState> for Authorized {
 /// `GET /api/claude/auth`.
 pub async fn claude_status(_: Authorized, State(state): State<AppState>) -> Json<ClaudeStatus> {
     Json(state.status.status().await)
+}
+
+/// `POST /api/claude/auth` body.
+#[derive(Deserialize)]
+pub struct ApiKeyBody {
+    #[serde(rename = "apiKey")]
+    api_key: String,
+}
+
+/// Longest API key accepted; real ones are about 108 characters.
+const MAX_API_KEY_LEN: usize = 256;
+
+/// Checks the shape of an Anthropic API key (`sk-ant-…`, URL-safe characters).
+pub fn validate_api_key(key: &str) -> Result<&str, String> {
+    let key = key.trim();
+    if !key.starts_with("sk-ant-") {
+        return Err("That is not an Anthropic API key: it should start with \"sk-ant-\".".into());
+    }
+    if key.len() > MAX_API_KEY_LEN || key.len() < 20 {
+        return Err(format!("That API key has {} characters; Anthropic API keys have between 20 and {MAX_API_KEY_LEN}.", key.len()));
+    }
+    if !key
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Err("That API key has characters an Anthropic API key never has.".into());
+    }
+    Ok(key)
+}
+
+/// `POST /api/claude/auth {"apiKey": "sk-ant-…"}`: stores an API key.
+pub async fn store_api_key(
+    _: Authorized,
+    State(state): State<AppState>,
+    body: Result<Json<ApiKeyBody>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<serde_json::Value>, ApiFailure> {
+    if !state.login.enabled {
+        return Err(ApiFailure::Disabled);
+    }
+    let Json(body) = body.map_err(|e| {
+        ApiFailure::BadRequest(format!(
+            "Send JSON like {{\"apiKey\": \"sk-ant-…\"}} ({}).",
+            e.body_text()
+        ))
+    })?;
+    let key = validate_api_key(&body.api_key).map_err(ApiFailure::BadRequest)?;
+    let credential = Credential {
+        method: AuthMethod::ApiKey,
+        secret: key.to_owned().into(),
+    };
+    let store = state.store.clone();
+    tokio::task::spawn_blocking(move || store.save(&credential))
+        .await
+        .map_err(|e| ApiFailure::BadRequest(e.to_string()))??;
+    tracing::info!("an API key was stored");
+    Ok(Json(serde_json::json!({"success": true})))
+}
+
+/// `DELETE /api/claude/auth`: removes what Dispatch stored, and says what
+/// it cannot remove.
+pub async fn logout(
+    _: Authorized,
+    State(state): State<AppState>,
+) -> Result<Json<serde_json::Value>, ApiFailure> {
+    let store = state.store.clone();
+    let removed = tokio::task::spawn_blocking(move || store.remove())
+        .await
+        .map_err(|e| ApiFailure::BadRequest(e.to_string()))??;
+    let remaining = state.status.credential().await;
+    let note = match remaining {
+        Some((_, CredentialSource::Environment)) => Some("Claude is still signed in through the server's environment (CLAUDE_CODE_OAUTH_TOKEN or ANTHROPIC_API_KEY); Dispatch cannot remove that. Unset it and restart the server."),
+        Some((_, CredentialSource::Cli)) => Some("Claude is still signed in through the CLI's own login on the server (~/.claude/.credentials.json); Dispatch does not touch it. Run `claude /logout` on the server to remove it."),
+        _ => None,
+    };
+    tracing::info!(removed, "logout");
+    Ok(Json(serde_json::json!({
+        "success": true,
+        "removed": removed,
+        "authenticated": remaining.is_some(),
+        "note": note,
+    })))
 }
 
 /// `GET /healthz`: the process serves requests. Needs no key and says nothing else.

@@ -33,6 +33,15 @@ pub struct Config {
     #[arg(long, env = "CLAUDE_CREDENTIALS_PATH", default_value = "~/.claude")]
     pub credentials_path: String,
 
+    /// The key that encrypts the stored credential; kept outside
+    /// CLAUDE_CREDENTIALS_PATH and created (0600) when missing.
+    #[arg(
+        long,
+        env = "DISPATCH_CREDENTIALS_KEY_FILE",
+        default_value = "~/.config/dispatch/credentials.key"
+    )]
+    pub credentials_key_file: String,
+
     /// Lifetime of one login flow, in milliseconds.
     #[arg(long, env = "CLAUDE_AUTH_TIMEOUT", default_value_t = 600_000,
           value_parser = clap::value_parser!(u64).range(1_000..))]
@@ -45,6 +54,11 @@ pub struct Config {
     /// Extra browser origins allowed on the websocket (comma-separated).
     #[arg(long, env = "DISPATCH_ALLOWED_ORIGINS", value_delimiter = ',')]
     pub allowed_origins: Vec<String>,
+
+    /// How long a flow whose connection dropped waits to be resumed, in ms.
+    #[arg(long, env = "DISPATCH_RESUME_GRACE_MS", default_value_t = 120_000, hide = true,
+          value_parser = clap::value_parser!(u64).range(100..))]
+    pub resume_grace_ms: u64,
 
     /// Live login flows at once, server-wide.
     #[arg(long, env = "DISPATCH_MAX_FLOWS", default_value_t = 8,
@@ -61,6 +75,11 @@ impl Config {
     /// `CLAUDE_CREDENTIALS_PATH` with a leading `~` replaced by `home`.
     pub fn credentials_dir(&self, home: Option<&str>) -> PathBuf {
         expand_home(&self.credentials_path, home)
+    }
+
+    /// `DISPATCH_CREDENTIALS_KEY_FILE` with a leading `~` replaced by `home`.
+    pub fn credentials_key_file(&self, home: Option<&str>) -> PathBuf {
+        expand_home(&self.credentials_key_file, home)
     }
 }
 
@@ -103,8 +122,10 @@ mod tests {
                 "CLAUDE_CREDENTIALS_PATH",
                 "DISPATCH_ADDR",
                 "DISPATCH_ALLOWED_ORIGINS",
+                "DISPATCH_CREDENTIALS_KEY_FILE",
                 "DISPATCH_KEY",
                 "DISPATCH_MAX_FLOWS",
+                "DISPATCH_RESUME_GRACE_MS",
             ]
         );
     }

@@ -4,8 +4,12 @@ pub mod access;
 pub mod api;
 pub mod claude;
 pub mod config;
+pub mod flows;
+pub mod limits;
+pub mod origin;
 pub mod shutdown;
 pub mod site;
+pub mod socket;
 pub mod state;
 
 use axum::{routing::get, Router};
@@ -20,7 +24,13 @@ pub fn router(state: AppState) -> Router {
     let options = state.leptos_options.clone();
     Router::new()
         .route("/healthz", get(api::healthz))
-        .route("/api/claude/auth", get(api::claude_status))
+        .route(
+            "/api/claude/auth",
+            get(api::claude_status)
+                .post(api::store_api_key)
+                .delete(api::logout),
+        )
+        .route("/ws", get(socket::upgrade))
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .with_state(state)

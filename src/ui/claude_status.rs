@@ -42,7 +42,9 @@ fn StatusCard(status: ClaudeStatus) -> impl IntoView {
     let signed_in = match (status.authenticated, status.method) {
         (true, Some(method)) => {
             let from = match status.source {
+                Some(CredentialSource::Dispatch) => " (stored by Dispatch)",
                 Some(CredentialSource::Environment) => " (from the server's environment)",
+                Some(CredentialSource::Cli) => " (the CLI's own login on the server)",
                 None => "",
             };
             format!("Signed in: {}{from}.", method.describe())

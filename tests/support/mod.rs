@@ -24,6 +24,10 @@ const HOST_VARIABLES: &[&str] = &[
     "CLAUDE_CODE_OAUTH_TOKEN",
     "ANTHROPIC_API_KEY",
     "LEPTOS_SITE_ROOT",
+    "DISPATCH_CREDENTIALS_KEY_FILE",
+    "DISPATCH_RESUME_GRACE_MS",
+    "FAKE_CLAUDE_SCENARIO",
+    "FAKE_CLAUDE_LOG",
 ];
 
 pub struct Server {
@@ -97,6 +101,11 @@ impl Server {
     /// The first log line (standard error) containing `needle`.
     pub fn wait_for_log(&mut self, needle: &str, within: Duration) -> Option<String> {
         wait_for(&self.stderr, needle, within)
+    }
+
+    /// Every log line received so far.
+    pub fn logs(&mut self) -> Vec<String> {
+        self.stderr.try_iter().collect()
     }
 
     /// The first standard-output line containing `needle`.
@@ -181,7 +190,10 @@ pub fn get(url: &str, key: Option<&str>) -> Answer {
     if let Some(key) = key {
         request = request.header("Authorization", &format!("Bearer {key}"));
     }
-    let mut response = request.call().unwrap_or_else(|e| panic!("GET {url}: {e}"));
+    answer(request.call().unwrap_or_else(|e| panic!("GET {url}: {e}")))
+}
+
+fn answer(mut response: ureq::http::Response<ureq::Body>) -> Answer {
     let content_type = response
         .headers()
         .get("content-type")
@@ -193,6 +205,27 @@ pub fn get(url: &str, key: Option<&str>) -> Answer {
         body: response.body_mut().read_to_string().unwrap_or_default(),
         content_type,
     }
+}
+
+/// `POST url` with a JSON body and the key.
+pub fn post_json(url: &str, key: &str, body: &str) -> Answer {
+    let response = agent()
+        .post(url)
+        .header("Authorization", &format!("Bearer {key}"))
+        .header("Content-Type", "application/json")
+        .send(body)
+        .unwrap_or_else(|e| panic!("POST {url}: {e}"));
+    answer(response)
+}
+
+/// `DELETE url` with the key.
+pub fn delete(url: &str, key: &str) -> Answer {
+    let response = agent()
+        .delete(url)
+        .header("Authorization", &format!("Bearer {key}"))
+        .call()
+        .unwrap_or_else(|e| panic!("DELETE {url}: {e}"));
+    answer(response)
 }
 
 /// Writes an executable shell script (a stand-in `claude`).

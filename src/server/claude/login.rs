@@ -53,6 +53,22 @@ pub fn start(
     settings: &LoginSettings,
     events: mpsc::Sender<FlowEvent>,
 ) -> Result<(FlowHandle, tokio::task::JoinHandle<()>), super::pty::PtyError> {
+    let (handle, driver) = prepare(settings, events)?;
+    Ok((handle, tokio::spawn(driver)))
+}
+
+/// Spawns `claude setup-token`; the returned future drives the flow to its
+/// end and must be spawned by the caller (who may wrap it).
+pub fn prepare(
+    settings: &LoginSettings,
+    events: mpsc::Sender<FlowEvent>,
+) -> Result<
+    (
+        FlowHandle,
+        impl std::future::Future<Output = ()> + Send + 'static,
+    ),
+    super::pty::PtyError,
+> {
     let env: Vec<(&str, &str)> = settings
         .env
         .iter()
@@ -61,8 +77,8 @@ pub fn start(
     let pty = PtyProcess::spawn(&settings.cli, &["setup-token"], &env)?;
     let pid = pty.pid();
     let (commands, inbox) = mpsc::channel(16);
-    let task = tokio::spawn(run(pty, settings.clone(), inbox, events));
-    Ok((FlowHandle { commands, pid }, task))
+    let driver = run(pty, settings.clone(), inbox, events);
+    Ok((FlowHandle { commands, pid }, driver))
 }
 
 /// Lines of the screen named when the CLI shows something unexpected.

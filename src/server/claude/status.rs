@@ -1,11 +1,19 @@
 //! Whether a `claude` started by Dispatch would be signed in, and with what.
 //! Says which method, never the secret.
 
-use std::{collections::HashMap, path::PathBuf, sync::Mutex, time::SystemTime};
+use std::{
+    collections::HashMap,
+    path::{Path, PathBuf},
+    sync::{Arc, Mutex},
+    time::SystemTime,
+};
 
 use crate::protocol::{AuthMethod, ClaudeStatus, CliInfo, CredentialSource};
 
-use super::cli::{self, CliSearch};
+use super::{
+    cli::{self, CliSearch},
+    credentials::CredentialStore,
+};
 
 /// The credential the server's own environment carries, if any, by the
 /// precedence the CLI uses (an OAuth token before an API key).
@@ -20,6 +28,23 @@ pub fn environment_credential(var: impl Fn(&str) -> Option<String>) -> Option<Au
     }
 }
 
+/// Whether the CLI's own login file (`~/.claude/.credentials.json`, written by
+/// `/login`) holds a refresh token: the CLI can then sign itself in.
+pub fn cli_login(home: &Path) -> bool {
+    let Ok(text) = std::fs::read_to_string(home.join(".claude/.credentials.json")) else {
+        return false;
+    };
+    serde_json::from_str::<serde_json::Value>(&text)
+        .ok()
+        .and_then(|v| {
+            v.get("claudeAiOauth")?
+                .get("refreshToken")?
+                .as_str()
+                .map(|t| !t.is_empty())
+        })
+        .unwrap_or(false)
+}
+
 /// (path, modification time) -> version; a reinstalled CLI is asked again.
 type VersionCache = HashMap<(PathBuf, Option<SystemTime>), Option<String>>;
 
@@ -28,14 +53,23 @@ type VersionCache = HashMap<(PathBuf, Option<SystemTime>), Option<String>>;
 pub struct StatusReporter {
     configured_cli: Option<PathBuf>,
     enabled: bool,
+    store: Arc<CredentialStore>,
+    home: Option<PathBuf>,
     versions: Mutex<VersionCache>,
 }
 
 impl StatusReporter {
-    pub fn new(configured_cli: Option<PathBuf>, enabled: bool) -> Self {
+    pub fn new(
+        configured_cli: Option<PathBuf>,
+        enabled: bool,
+        store: Arc<CredentialStore>,
+        home: Option<PathBuf>,
+    ) -> Self {
         Self {
             configured_cli,
             enabled,
+            store,
+            home,
             versions: Mutex::default(),
         }
     }
@@ -78,12 +112,32 @@ impl StatusReporter {
         self.versions.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// The credential a `claude` started by Dispatch would use, by the
+    /// order Dispatch gives them: its own store (passed in the CLI's
+    /// environment), the server's environment, the CLI's own login.
+    pub async fn credential(&self) -> Option<(AuthMethod, CredentialSource)> {
+        let store = self.store.clone();
+        match tokio::task::spawn_blocking(move || store.load()).await {
+            Ok(Ok(Some(stored))) => return Some((stored.method, CredentialSource::Dispatch)),
+            Ok(Ok(None)) => {}
+            Ok(Err(error)) => tracing::warn!(%error, "the stored credential cannot be used"),
+            Err(error) => tracing::error!(%error, "reading the stored credential failed"),
+        }
+        if let Some(method) = environment_credential(|name| std::env::var(name).ok()) {
+            return Some((method, CredentialSource::Environment));
+        }
+        match &self.home {
+            Some(home) if cli_login(home) => Some((AuthMethod::ClaudeAi, CredentialSource::Cli)),
+            _ => None,
+        }
+    }
+
     pub async fn status(&self) -> ClaudeStatus {
-        let method = environment_credential(|name| std::env::var(name).ok());
+        let credential = self.credential().await;
         ClaudeStatus {
-            authenticated: method.is_some(),
-            method,
-            source: method.map(|_| CredentialSource::Environment),
+            authenticated: credential.is_some(),
+            method: credential.map(|(m, _)| m),
+            source: credential.map(|(_, s)| s),
             enabled: self.enabled,
             cli: self.cli().await,
         }
@@ -116,6 +170,28 @@ mod tests {
             environment_credential(env(&[("ANTHROPIC_API_KEY", "sk-ant-api03-x")])),
             Some(AuthMethod::ApiKey)
         );
+    }
+
+    #[test]
+    fn the_cli_login_counts_only_with_a_refresh_token() {
+        let home = tempfile::tempdir().unwrap();
+        assert!(!cli_login(home.path()));
+        std::fs::create_dir_all(home.path().join(".claude")).unwrap();
+        let file = home.path().join(".claude/.credentials.json");
+        std::fs::write(
+            &file,
+            r#"{"claudeAiOauth":{"accessToken":"a","refreshToken":"","expiresAt":1}}"#,
+        )
+        .unwrap();
+        assert!(!cli_login(home.path()));
+        std::fs::write(&file, "not json").unwrap();
+        assert!(!cli_login(home.path()));
+        std::fs::write(
+            &file,
+            r#"{"claudeAiOauth":{"accessToken":"a","refreshToken":"r","expiresAt":1}}"#,
+        )
+        .unwrap();
+        assert!(cli_login(home.path()));
     }
 
     #[test]

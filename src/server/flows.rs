@@ -1,0 +1,126 @@
+//! Every live login flow on the server: the cap on how many may run, and
+//! the way back to a flow by its id after a connection dropped.
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+};
+
+use rand::{distr::Alphanumeric, Rng};
+use tokio::sync::mpsc;
+
+use super::claude::{
+    flow::FlowEvent,
+    login::{self, FlowCommand, FlowHandle, LoginSettings},
+    pty::PtyError,
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("The server runs as many sign-ins as it allows ({0}). Try again in a few minutes.")]
+    Busy(usize),
+    #[error("The Claude CLI could not be started: {0}")]
+    Spawn(#[from] PtyError),
+}
+
+#[derive(Default)]
+struct Live {
+    flows: HashMap<String, FlowHandle>,
+    shutting_down: bool,
+}
+
+/// The registry; cheap to clone.
+#[derive(Clone)]
+pub struct Flows {
+    live: Arc<Mutex<Live>>,
+    max: usize,
+}
+
+impl Flows {
+    pub fn new(max: usize) -> Self {
+        Self {
+            live: Arc::default(),
+            max,
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Live> {
+        // Every change is a single insert or remove: a poisoned map is whole.
+        self.live.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// How many flows run now.
+    pub fn count(&self) -> usize {
+        self.lock().flows.len()
+    }
+
+    /// Starts a flow whose events go to `events`; returns its id and handle.
+    pub fn start(
+        &self,
+        settings: &LoginSettings,
+        events: mpsc::Sender<FlowEvent>,
+    ) -> Result<(String, FlowHandle), StartError> {
+        let id = new_id();
+        {
+            // Reserve the place before spawning, so two starts cannot both
+            // take the last one.
+            let live = self.lock();
+            if live.shutting_down || live.flows.len() >= self.max {
+                return Err(StartError::Busy(self.max));
+            }
+        }
+        let (handle, driver) = login::prepare(settings, events)?;
+        {
+            let mut live = self.lock();
+            if live.shutting_down || live.flows.len() >= self.max {
+                // Lost the race: the driver is dropped unstarted, which kills the CLI.
+                return Err(StartError::Busy(self.max));
+            }
+            live.flows.insert(id.clone(), handle.clone());
+        }
+        let registry = self.clone();
+        let flow_id = id.clone();
+        tokio::spawn(async move {
+            driver.await;
+            registry.lock().flows.remove(&flow_id);
+        });
+        Ok((id, handle))
+    }
+
+    /// The flow with this id, if it still runs.
+    pub fn get(&self, id: &str) -> Option<FlowHandle> {
+        self.lock().flows.get(id).cloned()
+    }
+
+    /// Tells every flow the server stops, and refuses new ones; resolves
+    /// once every flow has ended (each kills and reaps its CLI).
+    pub async fn shut_down(&self) {
+        let handles: Vec<FlowHandle> = {
+            let mut live = self.lock();
+            live.shutting_down = true;
+            live.flows.values().cloned().collect()
+        };
+        for handle in handles {
+            let _ = handle.commands.send(FlowCommand::Shutdown).await;
+        }
+        for _ in 0..500 {
+            if self.count() == 0 {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        tracing::warn!(
+            left = self.count(),
+            "some login flows did not end within 5 s"
+        );
+    }
+}
+
+/// An unguessable flow id: 128 bits of randomness, URL-safe.
+fn new_id() -> String {
+    rand::rng()
+        .sample_iter(&Alphanumeric)
+        .take(22)
+        .map(char::from)
+        .collect()
+}

@@ -1,0 +1,390 @@
+//! `/ws`: one task per connection, at most one login flow per connection,
+//! the events of DESIGN.md's wire protocol. Every frame is checked (size,
+//! JSON, event, fields, key) before anything reaches a flow, and every
+//! mistake is answered with a `claude.auth.error`; the connection stays.
+
+use std::{net::IpAddr, net::SocketAddr, num::NonZeroU32, time::Instant};
+
+use axum::{
+    extract::{
+        ws::{Message, WebSocket, WebSocketUpgrade},
+        ConnectInfo, State,
+    },
+    http::{header, HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
+};
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use serde::de::DeserializeOwned;
+use tokio::sync::mpsc;
+
+use super::{
+    claude::{
+        cli::CliSearch,
+        flow::FlowEvent,
+        login::{FlowCommand, FlowHandle, LoginSettings},
+    },
+    flows::StartError,
+    origin::origin_allowed,
+    state::AppState,
+};
+use crate::protocol::{
+    client_event, ClientFrame, CodeData, ErrorReason, KeyOnly, ResumeData, ServerEvent,
+};
+
+/// DESIGN.md's frame limit. Larger frames (up to the transport's hard limit
+/// below) get a clear error; past that the connection is closed.
+pub const MAX_FRAME: usize = 16 * 1024;
+const TRANSPORT_LIMIT: usize = 1024 * 1024;
+/// Frames a connection may send per second before it is told to slow down.
+const FRAMES_PER_SECOND: u32 = 20;
+
+/// `GET /ws`: the upgrade, after the Origin check.
+pub async fn upgrade(
+    ws: WebSocketUpgrade,
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+) -> Response {
+    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    if !origin_allowed(origin, host, &state.login.allowed_origins) {
+        tracing::warn!(?origin, %peer, "websocket refused: foreign origin");
+        return (
+            StatusCode::FORBIDDEN,
+            "This origin may not open Dispatch's websocket.",
+        )
+            .into_response();
+    }
+    ws.max_message_size(TRANSPORT_LIMIT)
+        .max_frame_size(TRANSPORT_LIMIT)
+        .on_upgrade(move |socket| Connection::new(state, peer.ip()).run(socket))
+}
+
+/// The flow a connection owns, and where its events arrive.
+struct OwnedFlow {
+    id: String,
+    handle: FlowHandle,
+    events: mpsc::Receiver<FlowEvent>,
+}
+
+struct Connection {
+    state: AppState,
+    ip: IpAddr,
+    flow: Option<OwnedFlow>,
+    frames: DefaultDirectRateLimiter,
+    told_to_slow_down: bool,
+}
+
+/// What a frame asks for, once checked.
+enum Request {
+    Start,
+    Code(String),
+    Retry,
+    Cancel,
+    Resume(String),
+}
+
+impl Connection {
+    fn new(state: AppState, ip: IpAddr) -> Self {
+        let rate = NonZeroU32::new(FRAMES_PER_SECOND).unwrap_or(NonZeroU32::MIN);
+        let burst = NonZeroU32::new(FRAMES_PER_SECOND * 2).unwrap_or(rate);
+        Self {
+            state,
+            ip,
+            flow: None,
+            frames: RateLimiter::direct(Quota::per_second(rate).allow_burst(burst)),
+            told_to_slow_down: false,
+        }
+    }
+
+    async fn run(mut self, mut socket: WebSocket) {
+        loop {
+            let flow_event = async {
+                match self.flow.as_mut() {
+                    Some(flow) => flow.events.recv().await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                frame = socket.recv() => {
+                    let answers = match frame {
+                        Some(Ok(Message::Text(text))) => self.on_text(text.as_str()).await,
+                        Some(Ok(Message::Binary(_))) => vec![bad_request("Binary frames are not understood: send JSON text frames.")],
+                        Some(Ok(Message::Ping(_) | Message::Pong(_))) => Vec::new(),
+                        Some(Ok(Message::Close(_))) | None => break,
+                        Some(Err(error)) => {
+                            tracing::debug!(%error, "websocket closed with an error");
+                            break;
+                        }
+                    };
+                    if !self.send_all(&mut socket, answers).await {
+                        break;
+                    }
+                }
+                event = flow_event => {
+                    let answers = match event {
+                        Some(event) => vec![self.to_wire(event)],
+                        None => {
+                            // The flow has ended and dropped its sender.
+                            self.flow = None;
+                            Vec::new()
+                        }
+                    };
+                    if !self.send_all(&mut socket, answers).await {
+                        break;
+                    }
+                }
+            }
+        }
+        if let Some(flow) = self.flow.take() {
+            let _ = flow.handle.commands.send(FlowCommand::Detach).await;
+        }
+    }
+
+    async fn send_all(&self, socket: &mut WebSocket, events: Vec<ServerEvent>) -> bool {
+        for event in events {
+            let Ok(text) = serde_json::to_string(&event) else {
+                continue;
+            };
+            if socket.send(Message::Text(text.into())).await.is_err() {
+                return false;
+            }
+        }
+        true
+    }
+
+    fn to_wire(&self, event: FlowEvent) -> ServerEvent {
+        let flow = self.flow.as_ref().map(|f| f.id.clone()).unwrap_or_default();
+        match event {
+            FlowEvent::Progress(stage) => ServerEvent::Progress { flow, stage },
+            FlowEvent::Url { url, expires_at } => ServerEvent::Url {
+                flow,
+                url,
+                instructions: super::claude::flow::URL_INSTRUCTIONS.to_owned(),
+                expires_at: epoch_ms(expires_at),
+            },
+            FlowEvent::Complete => ServerEvent::Complete { success: true },
+            FlowEvent::Error {
+                reason,
+                message,
+                retry,
+            } => ServerEvent::error(reason, message, retry),
+        }
+    }
+
+    async fn on_text(&mut self, text: &str) -> Vec<ServerEvent> {
+        if self.frames.check().is_err() {
+            // One warning per burst; the frames themselves are dropped.
+            if std::mem::replace(&mut self.told_to_slow_down, true) {
+                return Vec::new();
+            }
+            return vec![ServerEvent::error(
+                ErrorReason::RateLimited,
+                "Too many messages at once; some were ignored. Slow down.",
+                true,
+            )];
+        }
+        self.told_to_slow_down = false;
+        match self.check(text) {
+            Ok(request) => self.act(request).await,
+            Err(error) => vec![error],
+        }
+    }
+
+    /// Reads and checks a frame: size, JSON, event name, fields, then the key.
+    fn check(&self, text: &str) -> Result<Request, ServerEvent> {
+        if text.len() > MAX_FRAME {
+            return Err(bad_request(format!(
+                "That message is {} bytes; messages are limited to {MAX_FRAME} bytes.",
+                text.len()
+            )));
+        }
+        let frame: ClientFrame = serde_json::from_str(text).map_err(|e| {
+            bad_request(format!(
+                "That message is not a frame Dispatch understands: expected JSON {{\"event\": \"…\", \"data\": {{…}}}} ({e})."
+            ))
+        })?;
+        let (key, request) = match frame.event.as_str() {
+            client_event::START => (data::<KeyOnly>(&frame)?.key, Request::Start),
+            client_event::RETRY => (data::<KeyOnly>(&frame)?.key, Request::Retry),
+            client_event::CANCEL => (data::<KeyOnly>(&frame)?.key, Request::Cancel),
+            client_event::CODE => {
+                let d = data::<CodeData>(&frame)?;
+                (d.key, Request::Code(d.code))
+            }
+            client_event::RESUME => {
+                let d = data::<ResumeData>(&frame)?;
+                (d.key, Request::Resume(d.flow))
+            }
+            other => {
+                let shown: String = other.chars().take(64).collect();
+                return Err(bad_request(format!("Unknown event \"{shown}\".")));
+            }
+        };
+        let limits = &self.state.limits;
+        if !limits.may_try_key(self.ip) {
+            return Err(rate_limited_keys());
+        }
+        if !self.state.key.matches(&key) {
+            tracing::info!(ip = %self.ip, "a websocket event with a wrong access key was refused");
+            return Err(if limits.bad_key(self.ip) {
+                ServerEvent::error(
+                    ErrorReason::Unauthorized,
+                    "That access key is not right.",
+                    false,
+                )
+            } else {
+                rate_limited_keys()
+            });
+        }
+        if !self.state.login.enabled && !matches!(request, Request::Cancel) {
+            return Err(ServerEvent::error(
+                ErrorReason::Disabled,
+                "Claude login is turned off on this server (CLAUDE_AUTH_ENABLED=false).",
+                false,
+            ));
+        }
+        Ok(request)
+    }
+
+    async fn act(&mut self, request: Request) -> Vec<ServerEvent> {
+        match request {
+            Request::Start => self.start().await,
+            Request::Resume(id) => self.resume(id).await,
+            Request::Code(code) => self.command(FlowCommand::Code(code)).await,
+            Request::Retry => self.command(FlowCommand::Retry).await,
+            Request::Cancel => self.command(FlowCommand::Cancel).await,
+        }
+    }
+
+    async fn start(&mut self) -> Vec<ServerEvent> {
+        if !self.state.limits.start(self.ip) {
+            return vec![ServerEvent::error(
+                ErrorReason::RateLimited,
+                "Too many sign-ins started from this address; wait a minute, then try again.",
+                false,
+            )];
+        }
+        // A new start ends this connection's previous flow.
+        if let Some(old) = self.flow.take() {
+            let _ = old.handle.commands.send(FlowCommand::Cancel).await;
+        }
+        let login = &self.state.login;
+        let cli = match CliSearch::from_process(login.configured_cli.clone()).find() {
+            Ok(cli) => cli,
+            Err(error) => {
+                return vec![ServerEvent::error(
+                    ErrorReason::CliMissing,
+                    error.to_string(),
+                    false,
+                )]
+            }
+        };
+        let settings = LoginSettings {
+            cli,
+            lifetime: login.lifetime,
+            timeouts: login.timeouts,
+            store: self.state.store.clone(),
+            env: Vec::new(),
+        };
+        let (tx, rx) = mpsc::channel(32);
+        match self.state.flows.start(&settings, tx) {
+            Ok((id, handle)) => {
+                tracing::info!(flow = %id, ip = %self.ip, "login flow started");
+                self.flow = Some(OwnedFlow {
+                    id,
+                    handle,
+                    events: rx,
+                });
+                Vec::new()
+            }
+            Err(StartError::Busy(max)) => vec![ServerEvent::error(
+                ErrorReason::Busy,
+                StartError::Busy(max).to_string(),
+                false,
+            )],
+            Err(error) => {
+                tracing::error!(%error, "the Claude CLI could not be started");
+                vec![ServerEvent::error(
+                    ErrorReason::CliFailed,
+                    error.to_string(),
+                    false,
+                )]
+            }
+        }
+    }
+
+    async fn resume(&mut self, id: String) -> Vec<ServerEvent> {
+        let Some(handle) = self.state.flows.get(&id) else {
+            return vec![no_flow("That sign-in has ended. Start a new one.")];
+        };
+        if let Some(old) = self.flow.take() {
+            if old.id != id {
+                let _ = old.handle.commands.send(FlowCommand::Detach).await;
+            }
+        }
+        let (tx, rx) = mpsc::channel(32);
+        if handle.commands.send(FlowCommand::Resume(tx)).await.is_err() {
+            return vec![no_flow("That sign-in has ended. Start a new one.")];
+        }
+        self.flow = Some(OwnedFlow {
+            id,
+            handle,
+            events: rx,
+        });
+        Vec::new()
+    }
+
+    async fn command(&mut self, command: FlowCommand) -> Vec<ServerEvent> {
+        let Some(flow) = self.flow.as_ref() else {
+            return vec![no_flow(
+                "There is no sign-in in progress on this connection. Start one first.",
+            )];
+        };
+        if flow.handle.commands.send(command).await.is_err() {
+            self.flow = None;
+            return vec![no_flow("That sign-in has ended. Start a new one.")];
+        }
+        Vec::new()
+    }
+}
+
+/// The frame's `data` as `T`, or a `bad_request` naming what is wrong.
+fn data<T: DeserializeOwned>(frame: &ClientFrame) -> Result<T, ServerEvent> {
+    serde_json::from_value(frame.data.clone()).map_err(|e| {
+        bad_request(format!(
+            "The data of \"{}\" is not right: {e}.",
+            frame.event
+        ))
+    })
+}
+
+fn bad_request(message: impl Into<String>) -> ServerEvent {
+    ServerEvent::error(ErrorReason::BadRequest, message, true)
+}
+
+fn no_flow(message: &str) -> ServerEvent {
+    ServerEvent::error(ErrorReason::NoFlow, message, false)
+}
+
+fn rate_limited_keys() -> ServerEvent {
+    ServerEvent::error(
+        ErrorReason::RateLimited,
+        "Too many wrong access keys from this address; wait a minute, then try again.",
+        false,
+    )
+}
+
+/// An `Instant` as milliseconds since the Unix epoch.
+fn epoch_ms(at: Instant) -> u64 {
+    let now = Instant::now();
+    let wall = std::time::SystemTime::now();
+    let when = if at >= now {
+        wall + (at - now)
+    } else {
+        wall - (now - at)
+    };
+    when.duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}

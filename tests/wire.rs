@@ -1,0 +1,580 @@
+//! The wire, driven the way any client would: a plain websocket client and
+//! an HTTP client against the real server binary, with the fake CLI.
+#![cfg(feature = "ssr")]
+
+mod support;
+
+use std::{path::PathBuf, time::Duration};
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use support::{get, Server, TEST_KEY};
+use tokio_tungstenite::{
+    connect_async,
+    tungstenite::{client::IntoClientRequest, http::HeaderValue, Message},
+    MaybeTlsStream, WebSocketStream,
+};
+
+type Ws = WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>;
+
+const WAIT: Duration = Duration::from_secs(20);
+const FAKE_TOKEN: &str = "sk-ant-oat01-FAKEfakeFAKEfake0123456789_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-0123456789abcdefAA";
+
+/// A server with the fake CLI, scratch credentials, and what the fake typed.
+struct Setup {
+    server: Server,
+    tmp: tempfile::TempDir,
+}
+
+impl Setup {
+    fn start(scenario: &str, extra: &[(&str, &str)]) -> Setup {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = |name: &str| tmp.path().join(name).display().to_string();
+        let (creds, key, log) = (dir("credentials"), dir("key/credentials.key"), dir("typed"));
+        let mut env: Vec<(&str, &str)> = vec![
+            ("DISPATCH_KEY", TEST_KEY),
+            ("CLAUDE_CLI", env!("CARGO_BIN_EXE_fake-claude")),
+            ("FAKE_CLAUDE_SCENARIO", scenario),
+            ("FAKE_CLAUDE_LOG", &log),
+            ("CLAUDE_CREDENTIALS_PATH", &creds),
+            ("DISPATCH_CREDENTIALS_KEY_FILE", &key),
+            ("HOME", tmp.path().to_str().unwrap()),
+        ];
+        env.extend_from_slice(extra);
+        let server = Server::start(&env);
+        Setup { server, tmp }
+    }
+
+    fn typed(&self) -> String {
+        std::fs::read_to_string(self.tmp.path().join("typed")).unwrap_or_default()
+    }
+
+    fn ws_url(&self) -> String {
+        self.server.base_url.replacen("http://", "ws://", 1) + "/ws"
+    }
+
+    async fn connect(&self) -> Ws {
+        self.connect_from(None).await.expect("the websocket opens")
+    }
+
+    async fn connect_from(&self, origin: Option<&str>) -> Result<Ws, u16> {
+        let mut request = self.ws_url().into_client_request().unwrap();
+        if let Some(origin) = origin {
+            request
+                .headers_mut()
+                .insert("Origin", HeaderValue::from_str(origin).unwrap());
+        }
+        match connect_async(request).await {
+            Ok((ws, _)) => Ok(ws),
+            Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+                Err(response.status().as_u16())
+            }
+            Err(other) => panic!("{other}"),
+        }
+    }
+
+    /// Processes the server runs now (its CLIs).
+    fn children(&self) -> usize {
+        children_of(self.server.pid())
+    }
+}
+
+fn children_of(pid: i32) -> usize {
+    let pid = pid.to_string();
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| std::fs::read_to_string(e.path().join("stat")).ok())
+        .filter(|stat| {
+            stat.rsplit_once(") ")
+                .map(|(_, rest)| rest.split_whitespace().nth(1) == Some(pid.as_str()))
+                .unwrap_or(false)
+        })
+        .count()
+}
+
+async fn send(ws: &mut Ws, event: &str, data: Value) {
+    let frame = json!({"event": event, "data": data}).to_string();
+    ws.send(Message::text(frame)).await.unwrap();
+}
+
+async fn recv(ws: &mut Ws) -> Value {
+    loop {
+        let message = tokio::time::timeout(WAIT, ws.next())
+            .await
+            .expect("a frame within 20 s")
+            .expect("the socket is open")
+            .expect("a good frame");
+        if let Message::Text(text) = message {
+            return serde_json::from_str(&text).unwrap();
+        }
+    }
+}
+
+/// Frames up to and including the first `claude.auth.<name>`.
+async fn until(ws: &mut Ws, name: &str) -> Vec<Value> {
+    let mut seen = Vec::new();
+    loop {
+        let frame = recv(ws).await;
+        let done = frame["event"] == format!("claude.auth.{name}");
+        seen.push(frame);
+        if done {
+            return seen;
+        }
+    }
+}
+
+async fn last(ws: &mut Ws, name: &str) -> Value {
+    until(ws, name).await.pop().unwrap()["data"].clone()
+}
+
+fn key() -> Value {
+    json!({"key": TEST_KEY})
+}
+
+async fn expect_error(ws: &mut Ws, reason: &str) -> Value {
+    let data = last(ws, "error").await;
+    assert_eq!(data["reason"], reason, "{data}");
+    assert_eq!(data["success"], false);
+    assert!(data["error"].as_str().is_some_and(|e| !e.is_empty()));
+    data
+}
+
+#[tokio::test]
+async fn a_whole_flow_over_the_websocket_stores_the_token() {
+    let setup = Setup::start("success", &[]);
+    let mut ws = setup.connect().await;
+    send(&mut ws, "claude.auth.start", key()).await;
+    let frames = until(&mut ws, "url").await;
+    assert_eq!(frames[0]["event"], "claude.auth.progress");
+    assert_eq!(frames[0]["data"]["stage"], "starting");
+    let url = frames.last().unwrap()["data"].clone();
+    assert!(url["url"]
+        .as_str()
+        .unwrap()
+        .starts_with("https://claude.ai/oauth/authorize?"));
+    assert!(url["instructions"].as_str().unwrap().contains("code"));
+    assert_eq!(url["flow"].as_str().unwrap().len(), 22);
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64;
+    let expires = url["expiresAt"].as_u64().unwrap();
+    assert!(
+        expires > now_ms + 590_000 && expires < now_ms + 610_000,
+        "{expires} vs {now_ms}"
+    );
+
+    send(
+        &mut ws,
+        "claude.auth.code",
+        json!({"key": TEST_KEY, "code": "abc123#def456"}),
+    )
+    .await;
+    let frames = until(&mut ws, "complete").await;
+    assert!(frames.iter().any(|f| f["data"]["stage"] == "validating"));
+    assert_eq!(frames.last().unwrap()["data"], json!({"success": true}));
+    for frame in &frames {
+        assert!(!frame.to_string().contains("sk-ant-oat01"), "{frame}");
+    }
+
+    let status = get(&setup.server.url("/api/claude/auth"), Some(TEST_KEY)).json();
+    assert_eq!(status["authenticated"], true);
+    assert_eq!(status["method"], "oauth_token");
+    assert_eq!(status["source"], "dispatch");
+    assert_eq!(setup.typed(), "abc123#def456\r");
+}
+
+#[tokio::test]
+async fn a_foreign_or_null_origin_gets_403_and_no_cli() {
+    let setup = Setup::start(
+        "success",
+        &[("DISPATCH_ALLOWED_ORIGINS", "https://phone.example")],
+    );
+    for origin in ["http://evil.example", "null", "http://127.0.0.1:1"] {
+        assert_eq!(
+            setup.connect_from(Some(origin)).await.err(),
+            Some(403),
+            "{origin}"
+        );
+    }
+    assert_eq!(setup.children(), 0);
+    let same = setup.server.base_url.clone();
+    assert!(setup.connect_from(Some(&same)).await.is_ok());
+    assert!(setup
+        .connect_from(Some("https://phone.example"))
+        .await
+        .is_ok());
+    assert!(
+        setup.connect_from(None).await.is_ok(),
+        "scripts send no Origin"
+    );
+}
+
+#[tokio::test]
+async fn wrong_keys_are_refused_then_rate_limited_everywhere() {
+    let setup = Setup::start("success", &[]);
+    let mut ws = setup.connect().await;
+    for _ in 0..5 {
+        send(
+            &mut ws,
+            "claude.auth.start",
+            json!({"key": "wrong-key-0123456789"}),
+        )
+        .await;
+        expect_error(&mut ws, "unauthorized").await;
+    }
+    send(
+        &mut ws,
+        "claude.auth.start",
+        json!({"key": "wrong-key-0123456789"}),
+    )
+    .await;
+    expect_error(&mut ws, "rate_limited").await;
+    // Locked out: the right key waits too, on any connection and over HTTP.
+    send(&mut ws, "claude.auth.start", key()).await;
+    expect_error(&mut ws, "rate_limited").await;
+    let answer = get(&setup.server.url("/api/claude/auth"), Some(TEST_KEY));
+    assert_eq!(answer.status, 429);
+    assert_eq!(answer.json()["reason"], "rate_limited");
+    assert_eq!(setup.children(), 0);
+    assert_eq!(setup.typed(), "");
+}
+
+#[tokio::test]
+async fn flow_starts_are_limited_per_address() {
+    let setup = Setup::start("success", &[("DISPATCH_MAX_FLOWS", "20")]);
+    let mut ws = setup.connect().await;
+    for _ in 0..10 {
+        send(&mut ws, "claude.auth.start", key()).await;
+        until(&mut ws, "progress").await;
+    }
+    send(&mut ws, "claude.auth.start", key()).await;
+    expect_error(&mut ws, "rate_limited").await;
+}
+
+#[tokio::test]
+async fn past_the_global_cap_starts_are_busy() {
+    let setup = Setup::start("success", &[("DISPATCH_MAX_FLOWS", "2")]);
+    let mut a = setup.connect().await;
+    let mut b = setup.connect().await;
+    let mut c = setup.connect().await;
+    send(&mut a, "claude.auth.start", key()).await;
+    until(&mut a, "url").await;
+    send(&mut b, "claude.auth.start", key()).await;
+    until(&mut b, "url").await;
+    send(&mut c, "claude.auth.start", key()).await;
+    let data = expect_error(&mut c, "busy").await;
+    assert_eq!(data["retry"], false);
+    // A flow that ends frees its place.
+    send(&mut a, "claude.auth.cancel", key()).await;
+    expect_error(&mut a, "cancelled").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    send(&mut c, "claude.auth.start", key()).await;
+    until(&mut c, "url").await;
+}
+
+#[tokio::test]
+async fn a_disabled_login_says_so_everywhere() {
+    let setup = Setup::start("success", &[("CLAUDE_AUTH_ENABLED", "false")]);
+    let mut ws = setup.connect().await;
+    send(&mut ws, "claude.auth.start", key()).await;
+    expect_error(&mut ws, "disabled").await;
+    assert_eq!(setup.children(), 0);
+    let status = get(&setup.server.url("/api/claude/auth"), Some(TEST_KEY)).json();
+    assert_eq!(status["enabled"], false);
+    let answer = support::post_json(
+        &setup.server.url("/api/claude/auth"),
+        TEST_KEY,
+        &json!({"apiKey": "sk-ant-api03-abcdefghijklmnopqrstuvwxyz"}).to_string(),
+    );
+    assert_eq!(answer.status, 403);
+    assert_eq!(answer.json()["reason"], "disabled");
+}
+
+#[tokio::test]
+async fn hostile_frames_get_clear_errors_and_never_reach_the_terminal() {
+    let setup = Setup::start("success", &[]);
+    let mut ws = setup.connect().await;
+    let hostile: Vec<Message> = vec![
+        Message::text("not json"),
+        Message::text("{\"event\": 5}"),
+        Message::text("[]"),
+        Message::text(json!({"event": "claude.auth.launch", "data": key()}).to_string()),
+        Message::text(json!({"event": "claude.auth.start", "data": {}}).to_string()),
+        Message::text(json!({"event": "claude.auth.start", "data": {"key": 42}}).to_string()),
+        Message::text(json!({"event": "claude.auth.code", "data": {"key": TEST_KEY}}).to_string()),
+        Message::text(json!({"event": "claude.auth.resume", "data": key()}).to_string()),
+        Message::binary(vec![0u8, 1, 2, 3]),
+        Message::text(json!({"event": "claude.auth.code", "data": {"key": TEST_KEY, "code": "x".repeat(20_000)}}).to_string()),
+    ];
+    for frame in hostile {
+        let shown = format!("{frame:?}").chars().take(80).collect::<String>();
+        ws.send(frame).await.unwrap();
+        let data = expect_error(&mut ws, "bad_request").await;
+        assert!(
+            data["error"].as_str().unwrap().len() < 400,
+            "{shown}: {data}"
+        );
+    }
+    // Events that need a flow, without one.
+    for event in ["claude.auth.retry", "claude.auth.cancel"] {
+        send(&mut ws, event, key()).await;
+        expect_error(&mut ws, "no_flow").await;
+    }
+    send(
+        &mut ws,
+        "claude.auth.code",
+        json!({"key": TEST_KEY, "code": "abc#def"}),
+    )
+    .await;
+    expect_error(&mut ws, "no_flow").await;
+    send(
+        &mut ws,
+        "claude.auth.resume",
+        json!({"key": TEST_KEY, "flow": "no-such-flow"}),
+    )
+    .await;
+    expect_error(&mut ws, "no_flow").await;
+
+    // With a flow: codes that fail validation are refused, nothing is typed.
+    send(&mut ws, "claude.auth.start", key()).await;
+    until(&mut ws, "url").await;
+    for code in [
+        "abc\u{1b}[2J#def".to_owned(),
+        "abc#def\u{7}".to_owned(),
+        "abc#def\u{1b}]8;;http://x\u{7}".to_owned(),
+        "abc\r\n#def\u{3}".to_owned(),
+        "no-hash-here".to_owned(),
+        format!("{}#b", "a".repeat(10 * 1024)),
+    ] {
+        send(
+            &mut ws,
+            "claude.auth.code",
+            json!({"key": TEST_KEY, "code": code}),
+        )
+        .await;
+        let data = expect_error(&mut ws, "invalid_code").await;
+        assert_eq!(data["retry"], true);
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(
+        setup.typed(),
+        "",
+        "nothing that failed validation was typed"
+    );
+    // The flow still works.
+    send(
+        &mut ws,
+        "claude.auth.code",
+        json!({"key": TEST_KEY, "code": "abc#def"}),
+    )
+    .await;
+    until(&mut ws, "complete").await;
+}
+
+#[tokio::test]
+async fn a_flood_is_slowed_down_and_others_are_still_served() {
+    let setup = Setup::start("success", &[]);
+    let mut flooder = setup.connect().await;
+    for _ in 0..300 {
+        flooder.send(Message::text("{}")).await.unwrap();
+    }
+    let mut reasons = Vec::new();
+    for _ in 0..45 {
+        reasons.push(recv(&mut flooder).await["data"]["reason"].clone());
+        if reasons.last() == Some(&json!("rate_limited")) {
+            break;
+        }
+    }
+    assert_eq!(reasons.last(), Some(&json!("rate_limited")), "{reasons:?}");
+    let mut other = setup.connect().await;
+    send(&mut other, "claude.auth.start", key()).await;
+    until(&mut other, "url").await;
+    assert_eq!(get(&setup.server.url("/healthz"), None).status, 200);
+}
+
+#[tokio::test]
+async fn a_dropped_connection_resumes_the_same_flow() {
+    let setup = Setup::start("success", &[("DISPATCH_RESUME_GRACE_MS", "1500")]);
+    let mut ws = setup.connect().await;
+    send(&mut ws, "claude.auth.start", key()).await;
+    let url = last(&mut ws, "url").await;
+    drop(ws);
+    let mut again = setup.connect().await;
+    send(
+        &mut again,
+        "claude.auth.resume",
+        json!({"key": TEST_KEY, "flow": url["flow"]}),
+    )
+    .await;
+    let resumed = last(&mut again, "url").await;
+    assert_eq!(resumed["url"], url["url"]);
+    assert_eq!(resumed["flow"], url["flow"]);
+    send(
+        &mut again,
+        "claude.auth.code",
+        json!({"key": TEST_KEY, "code": "abc#def"}),
+    )
+    .await;
+    until(&mut again, "complete").await;
+}
+
+#[tokio::test]
+async fn after_the_grace_a_dropped_flow_is_gone() {
+    let setup = Setup::start("success", &[("DISPATCH_RESUME_GRACE_MS", "500")]);
+    let mut ws = setup.connect().await;
+    send(&mut ws, "claude.auth.start", key()).await;
+    let url = last(&mut ws, "url").await;
+    assert_eq!(setup.children(), 1);
+    drop(ws);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(setup.children(), 0, "the CLI was killed and reaped");
+    let mut again = setup.connect().await;
+    send(
+        &mut again,
+        "claude.auth.resume",
+        json!({"key": TEST_KEY, "flow": url["flow"]}),
+    )
+    .await;
+    expect_error(&mut again, "no_flow").await;
+}
+
+#[tokio::test]
+async fn two_tabs_hold_two_independent_flows() {
+    let setup = Setup::start("network", &[]);
+    let mut a = setup.connect().await;
+    let mut b = setup.connect().await;
+    send(&mut a, "claude.auth.start", key()).await;
+    send(&mut b, "claude.auth.start", key()).await;
+    let url_a = last(&mut a, "url").await;
+    let url_b = last(&mut b, "url").await;
+    assert_ne!(url_a["flow"], url_b["flow"]);
+    assert_ne!(url_a["url"], url_b["url"]);
+    send(
+        &mut a,
+        "claude.auth.code",
+        json!({"key": TEST_KEY, "code": "only#a"}),
+    )
+    .await;
+    expect_error(&mut a, "network").await;
+    // Tab B heard nothing of A's code, and its flow still waits for a code.
+    send(&mut b, "claude.auth.retry", key()).await;
+    let again = last(&mut b, "url").await;
+    assert_eq!(again["url"], url_b["url"]);
+    assert_eq!(setup.children(), 2);
+}
+
+#[tokio::test]
+async fn a_second_start_ends_the_first_flow_of_the_connection() {
+    let setup = Setup::start("success", &[]);
+    let mut ws = setup.connect().await;
+    send(&mut ws, "claude.auth.start", key()).await;
+    let first = last(&mut ws, "url").await;
+    send(&mut ws, "claude.auth.start", key()).await;
+    let second = last(&mut ws, "url").await;
+    assert_ne!(first["flow"], second["flow"]);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(setup.children(), 1);
+}
+
+#[tokio::test]
+async fn the_api_key_endpoints_store_check_and_remove() {
+    let setup = Setup::start("success", &[]);
+    let url = setup.server.url("/api/claude/auth");
+    let api_key = "sk-ant-api03-abcdefghijklmnopqrstuvwxyz0123456789";
+    for (body, why) in [
+        ("not json".to_owned(), "not JSON"),
+        (json!({}).to_string(), "no apiKey"),
+        (json!({"apiKey": 7}).to_string(), "wrong type"),
+        (json!({"apiKey": "hello"}).to_string(), "no prefix"),
+        (
+            json!({"apiKey": "sk-ant-api03-abc\ndef-ghi-jkl-mno"}).to_string(),
+            "newline",
+        ),
+        (
+            json!({"apiKey": format!("sk-ant-{}", "a".repeat(10_000))}).to_string(),
+            "too long",
+        ),
+    ] {
+        let answer = support::post_json(&url, TEST_KEY, &body);
+        assert_eq!(answer.status, 400, "{why}");
+        let data = answer.json();
+        assert_eq!(data["reason"], "bad_request", "{why}");
+        assert_eq!(data["success"], false, "{why}");
+    }
+    assert_eq!(
+        support::post_json(&url, "wrong-key-0123456789", "{}").status,
+        401
+    );
+    let answer = support::post_json(&url, TEST_KEY, &json!({"apiKey": api_key}).to_string());
+    assert_eq!(
+        (answer.status, answer.json()),
+        (200, json!({"success": true}))
+    );
+    let status = get(&url, Some(TEST_KEY)).json();
+    assert_eq!(
+        (status["method"].clone(), status["source"].clone()),
+        (json!("api_key"), json!("dispatch"))
+    );
+    assert!(!get(&url, Some(TEST_KEY)).body.contains(api_key));
+
+    let answer = support::delete(&url, TEST_KEY);
+    assert_eq!(answer.status, 200);
+    assert_eq!(answer.json()["removed"], true);
+    assert_eq!(get(&url, Some(TEST_KEY)).json()["authenticated"], false);
+    assert_eq!(support::delete(&url, TEST_KEY).json()["removed"], false);
+}
+
+#[tokio::test]
+async fn logout_says_what_it_cannot_remove() {
+    let setup = Setup::start(
+        "success",
+        &[("ANTHROPIC_API_KEY", "sk-ant-api03-from-the-environment")],
+    );
+    let answer = support::delete(&setup.server.url("/api/claude/auth"), TEST_KEY);
+    let data = answer.json();
+    assert_eq!(data["authenticated"], true);
+    assert!(
+        data["note"].as_str().unwrap().contains("environment"),
+        "{data}"
+    );
+}
+
+#[tokio::test]
+async fn no_token_or_api_key_ever_appears_in_a_frame_or_a_log_line() {
+    let mut setup = Setup::start("success", &[("RUST_LOG", "debug")]);
+    let mut ws = setup.connect().await;
+    send(&mut ws, "claude.auth.start", key()).await;
+    let mut frames = until(&mut ws, "url").await;
+    send(
+        &mut ws,
+        "claude.auth.code",
+        json!({"key": TEST_KEY, "code": "abc123#def456"}),
+    )
+    .await;
+    frames.extend(until(&mut ws, "complete").await);
+    let api_key = "sk-ant-api03-secretsecretsecretsecret";
+    support::post_json(
+        &setup.server.url("/api/claude/auth"),
+        TEST_KEY,
+        &json!({"apiKey": api_key}).to_string(),
+    );
+    get(&setup.server.url("/api/claude/auth"), Some(TEST_KEY));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let logs = setup.server.logs().join("\n");
+    assert!(
+        logs.contains("stored"),
+        "the log says what happened: {logs}"
+    );
+    for secret in [FAKE_TOKEN, api_key, TEST_KEY, "abc123#def456"] {
+        assert!(!logs.contains(secret), "{secret} in the log");
+        for frame in &frames {
+            assert!(!frame.to_string().contains(secret), "{secret} in {frame}");
+        }
+    }
+    let stored =
+        std::fs::read(setup.tmp.path().join("credentials/dispatch-credential.enc")).unwrap();
+    assert!(!String::from_utf8_lossy(&stored).contains("sk-ant"));
+    let _: PathBuf = setup.tmp.path().to_path_buf();
+}
