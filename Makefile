@@ -8,7 +8,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 DISPATCH_ADDR ?= 127.0.0.1:3000
 export DISPATCH_ADDR
 
-.PHONY: run test setup setup-test build check fmt-check clippy test-rust e2e clean
+.PHONY: run test setup setup-test build fake-cli fmt-check clippy test-rust e2e clean
 
 ## Install what is missing, build in release mode, serve on $(DISPATCH_ADDR).
 run: setup build
@@ -38,8 +38,12 @@ test-rust:
 	cargo test --features ssr
 	cargo test --lib --features hydrate
 
+## The stand-in `claude` the browser tests drive (debug: shares the Rust tests' build).
+fake-cli:
+	cargo build --features ssr --bin fake-claude
+
 ## Playwright against the release build (run `make build` first).
-e2e:
+e2e: fake-cli
 	cd end2end && npx playwright test
 
 clean:

@@ -1,3 +1,17 @@
 // Values the config and the tests share.
-export const PORT = Number(process.env.E2E_PORT ?? 3917);
+import * as path from 'node:path';
+
 export const ACCESS_KEY = 'e2e-access-key-0123456789';
+const BASE = Number(process.env.E2E_PORT ?? 3917);
+
+/** One server per browser profile: login tests change what it stores. */
+export const PROFILE_PORTS = { desktop: BASE, pixel: BASE + 1, iphone: BASE + 2 } as const;
+/** Servers whose set-up is the point of the test. */
+export const DISABLED_PORT = BASE + 10; // CLAUDE_AUTH_ENABLED=false
+export const NO_CLI_PORT = BASE + 11; // CLAUDE_CLI points nowhere
+export const SHORT_FLOW_PORT = BASE + 12; // CLAUDE_AUTH_TIMEOUT=3000
+
+export const REPO = path.resolve(__dirname, '..');
+export const SERVER_BIN = path.join(REPO, 'target/release/dispatch');
+// Built with the Rust tests (`make fake-cli`), in debug: it shares their build.
+export const FAKE_CLI = path.join(REPO, 'target/debug/fake-claude');

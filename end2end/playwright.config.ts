@@ -2,12 +2,55 @@ import { defineConfig, devices } from '@playwright/test';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ACCESS_KEY, PORT } from './env';
+import {
+  ACCESS_KEY,
+  DISABLED_PORT,
+  FAKE_CLI,
+  NO_CLI_PORT,
+  PROFILE_PORTS,
+  SERVER_BIN,
+  SHORT_FLOW_PORT,
+} from './env';
 
-// Tests run against the release build (`make build`), started here with a
-// known key and an empty credentials folder. The server runs from this
-// folder, not the repository root: it must find its site on its own.
-const credentials = fs.mkdtempSync(path.join(os.tmpdir(), 'dispatch-e2e-'));
+// Tests run against the release build (`make build`) and the fake CLI
+// (`make fake-cli`), started here with a known key and empty credentials.
+// Servers run from this folder, not the repository root: they must find
+// their site on their own.
+
+/** A server on `port`; with `realCli` it finds the CLI the repository pins
+ * (node_modules/.bin/claude, above its binary) instead of the fake. */
+function server(port: number, env: Record<string, string> = {}, realCli = false) {
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'dispatch-e2e-'));
+  const cli: Record<string, string> = realCli ? {} : { CLAUDE_CLI: FAKE_CLI };
+  return {
+    command: SERVER_BIN,
+    url: `http://127.0.0.1:${port}/healthz`,
+    reuseExistingServer: false,
+    timeout: 30_000,
+    stdout: 'ignore' as const,
+    stderr: 'pipe' as const,
+    env: {
+      // The host's own CLAUDE_CLI must not leak in when the real CLI is meant.
+      ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'CLAUDE_CLI')) as Record<string, string>,
+      DISPATCH_ADDR: `127.0.0.1:${port}`,
+      DISPATCH_KEY: ACCESS_KEY,
+      ...cli,
+      FAKE_CLAUDE_SCENARIO: 'success',
+      // Long enough for a test to see "Preparing…" and "Validating…".
+      FAKE_CLAUDE_URL_DELAY_MS: '700',
+      FAKE_CLAUDE_EXCHANGE_DELAY_MS: '700',
+      CLAUDE_CREDENTIALS_PATH: path.join(scratch, 'credentials'),
+      DISPATCH_CREDENTIALS_KEY_FILE: path.join(scratch, 'key/credentials.key'),
+      HOME: scratch,
+      CLAUDE_CODE_OAUTH_TOKEN: '',
+      ANTHROPIC_API_KEY: '',
+      RUST_LOG: 'warn',
+      // Every test here starts flows from 127.0.0.1.
+      DISPATCH_STARTS_PER_MINUTE: '1000',
+      ...env,
+    },
+  };
+}
 
 // Debian's Chromium, never a downloaded browser (these machines cannot fetch one).
 const chromium = {
@@ -26,39 +69,34 @@ const chromium = {
   },
 };
 
+const url = (port: number) => `http://127.0.0.1:${port}`;
+
 export default defineConfig({
   testDir: './tests',
   timeout: 30_000,
   expect: { timeout: 10_000 },
-  fullyParallel: true,
-  workers: 2,
+  // Login tests change what a server stores: within a profile they run one
+  // after another; the profiles run side by side, each on its own server.
+  fullyParallel: false,
+  workers: 3,
   retries: 0,
   reporter: [['list'], ['html', { open: 'never' }]],
   use: {
-    baseURL: `http://127.0.0.1:${PORT}`,
     trace: 'retain-on-failure',
     screenshot: 'only-on-failure',
   },
   projects: [
-    { name: 'desktop', use: { ...devices['Desktop Chrome'], ...chromium } },
-    { name: 'pixel', use: { ...devices['Pixel 7'], ...chromium } },
+    { name: 'desktop', use: { ...devices['Desktop Chrome'], ...chromium, baseURL: url(PROFILE_PORTS.desktop) } },
+    { name: 'pixel', use: { ...devices['Pixel 7'], ...chromium, baseURL: url(PROFILE_PORTS.pixel) } },
     // iPhone profiles default to WebKit; here they run in Chromium with the iPhone's size and touch.
-    { name: 'iphone', use: { ...devices['iPhone 13'], ...chromium } },
+    { name: 'iphone', use: { ...devices['iPhone 13'], ...chromium, baseURL: url(PROFILE_PORTS.iphone) } },
   ],
-  webServer: {
-    command: '../target/release/dispatch',
-    url: `http://127.0.0.1:${PORT}/healthz`,
-    reuseExistingServer: false,
-    timeout: 30_000,
-    stdout: 'ignore',
-    stderr: 'pipe',
-    env: {
-      DISPATCH_ADDR: `127.0.0.1:${PORT}`,
-      DISPATCH_KEY: ACCESS_KEY,
-      CLAUDE_CREDENTIALS_PATH: credentials,
-      CLAUDE_CODE_OAUTH_TOKEN: '',
-      ANTHROPIC_API_KEY: '',
-      RUST_LOG: 'warn',
-    },
-  },
+  webServer: [
+    server(PROFILE_PORTS.desktop),
+    server(PROFILE_PORTS.pixel),
+    server(PROFILE_PORTS.iphone),
+    server(DISABLED_PORT, { CLAUDE_AUTH_ENABLED: 'false' }, true),
+    server(NO_CLI_PORT, { CLAUDE_CLI: '/nonexistent/claude' }),
+    server(SHORT_FLOW_PORT, { CLAUDE_AUTH_TIMEOUT: '3000' }),
+  ],
 });

@@ -9,6 +9,7 @@ use leptos_router::{
 
 use crate::ui::{
     home::{HomePage, NotFound},
+    login::controller::LoginController,
     session::Session,
     settings::SettingsPage,
 };
@@ -37,7 +38,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    Session::provide();
+    let session = Session::provide();
+    LoginController::provide(session);
     view! {
         <Stylesheet id="leptos" href="/pkg/dispatch.css"/>
         <Title text="Dispatch"/>

@@ -36,6 +36,7 @@ async fn main() -> anyhow::Result<()> {
     let mut leptos_options = site::leptos_options()?;
     leptos_options.site_addr = config.addr;
 
+    let stop = shutdown::StopSignals::listen().context("cannot listen for stop signals")?;
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .with_context(|| format!("cannot listen on {}", config.addr))?;
@@ -51,7 +52,10 @@ async fn main() -> anyhow::Result<()> {
         config.credentials_key_file(home.as_deref()),
     ));
     let flows = Flows::new(config.max_flows as usize);
-    let limits = Arc::new(Limits::default());
+    let limits = Arc::new(Limits::new(
+        config.starts_per_minute,
+        dispatch::server::limits::BAD_KEYS_PER_MINUTE,
+    ));
     let state = AppState {
         leptos_options,
         key: Arc::new(key),
@@ -86,7 +90,7 @@ async fn main() -> anyhow::Result<()> {
     let app = server::router(state).into_make_service_with_connect_info::<SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(async move {
-            shutdown::requested().await;
+            stop.requested().await;
             // Live flows hear that the server restarts; their CLIs are killed.
             flows.shut_down().await;
         })

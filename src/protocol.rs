@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod code;
+
 /// How a `claude` started by Dispatch would be signed in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

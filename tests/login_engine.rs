@@ -38,7 +38,7 @@ fn fake_cli(dir: &Path, scenario: &str, input_log: &Path) -> PathBuf {
     std::fs::write(
         &script,
         format!(
-            "#!/bin/sh\nFAKE_CLAUDE_SCENARIO={scenario} FAKE_CLAUDE_LOG={} FAKE_CLAUDE_URL_DELAY_MS=60000 exec {} \"$@\"\n",
+            "#!/bin/sh\nFAKE_CLAUDE_SCENARIO={scenario} FAKE_CLAUDE_LOG={} exec {} \"$@\"\n",
             input_log.display(),
             env!("CARGO_BIN_EXE_fake-claude")
         ),

@@ -80,17 +80,22 @@ impl Setup {
 }
 
 fn children_of(pid: i32) -> usize {
+    child_pids(pid).len()
+}
+
+fn child_pids(pid: i32) -> Vec<i32> {
     let pid = pid.to_string();
     std::fs::read_dir("/proc")
         .unwrap()
         .flatten()
-        .filter_map(|e| std::fs::read_to_string(e.path().join("stat")).ok())
-        .filter(|stat| {
-            stat.rsplit_once(") ")
-                .map(|(_, rest)| rest.split_whitespace().nth(1) == Some(pid.as_str()))
-                .unwrap_or(false)
+        .filter_map(|e| {
+            let stat = std::fs::read_to_string(e.path().join("stat")).ok()?;
+            let (head, rest) = stat.rsplit_once(") ")?;
+            (rest.split_whitespace().nth(1) == Some(pid.as_str()))
+                .then(|| head.split_whitespace().next()?.parse().ok())
+                .flatten()
         })
-        .count()
+        .collect()
 }
 
 async fn send(ws: &mut Ws, event: &str, data: Value) {
@@ -577,4 +582,32 @@ async fn no_token_or_api_key_ever_appears_in_a_frame_or_a_log_line() {
         std::fs::read(setup.tmp.path().join("credentials/dispatch-credential.enc")).unwrap();
     assert!(!String::from_utf8_lossy(&stored).contains("sk-ant"));
     let _: PathBuf = setup.tmp.path().to_path_buf();
+}
+
+#[tokio::test]
+async fn sigterm_tells_live_flows_the_server_restarts_and_kills_their_clis() {
+    let mut setup = Setup::start("success", &[]);
+    let mut ws = setup.connect().await;
+    send(&mut ws, "claude.auth.start", key()).await;
+    last(&mut ws, "url").await;
+    let clis = child_pids(setup.server.pid());
+    assert_eq!(clis.len(), 1);
+    support::signal(setup.server.pid(), "TERM");
+    let data = expect_error(&mut ws, "cancelled").await;
+    assert!(
+        data["error"].as_str().unwrap().contains("restarting"),
+        "{data}"
+    );
+    assert_eq!(data["retry"], false);
+    let status = setup
+        .server
+        .wait_exit(Duration::from_secs(5))
+        .expect("the server exits within 5 s");
+    assert!(status.success(), "{status:?}");
+    for pid in clis {
+        assert!(
+            !std::path::Path::new(&format!("/proc/{pid}")).exists(),
+            "CLI {pid} outlived the server"
+        );
+    }
 }

@@ -55,6 +55,11 @@ pub struct Config {
     #[arg(long, env = "DISPATCH_ALLOWED_ORIGINS", value_delimiter = ',')]
     pub allowed_origins: Vec<String>,
 
+    /// Login flows one client address may start per minute.
+    #[arg(long, env = "DISPATCH_STARTS_PER_MINUTE", default_value_t = 10,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub starts_per_minute: u32,
+
     /// How long a flow whose connection dropped waits to be resumed, in ms.
     #[arg(long, env = "DISPATCH_RESUME_GRACE_MS", default_value_t = 120_000, hide = true,
           value_parser = clap::value_parser!(u64).range(100..))]
@@ -126,6 +131,7 @@ mod tests {
                 "DISPATCH_KEY",
                 "DISPATCH_MAX_FLOWS",
                 "DISPATCH_RESUME_GRACE_MS",
+                "DISPATCH_STARTS_PER_MINUTE",
             ]
         );
     }

@@ -109,3 +109,53 @@ pub fn mark_hydrated() {
         let _ = body.set_attribute("data-hydrated", "true");
     }
 }
+
+/// `DELETE /api/claude/auth`: the server's answer, or why there is none.
+pub async fn logout(key: &str) -> Result<serde_json::Value, String> {
+    let response = Request::delete("/api/claude/auth")
+        .header("Authorization", &format!("Bearer {key}"))
+        .send()
+        .await
+        .map_err(|e| format!("The server did not answer ({e})."))?;
+    let body: serde_json::Value = response
+        .json()
+        .await
+        .map_err(|e| format!("The server's answer was not understood ({e})."))?;
+    if response.ok() {
+        Ok(body)
+    } else {
+        Err(body["error"]
+            .as_str()
+            .unwrap_or("Signing out failed.")
+            .to_owned())
+    }
+}
+
+/// `POST /api/claude/auth {"apiKey": …}`.
+pub async fn store_api_key(key: &str, api_key: &str) -> Result<(), String> {
+    let request = Request::post("/api/claude/auth")
+        .header("Authorization", &format!("Bearer {key}"))
+        .json(&serde_json::json!({ "apiKey": api_key }))
+        .map_err(|e| e.to_string())?;
+    let response = request
+        .send()
+        .await
+        .map_err(|e| format!("The server did not answer ({e})."))?;
+    if response.ok() {
+        return Ok(());
+    }
+    let body: serde_json::Value = response.json().await.unwrap_or_default();
+    Err(body["error"]
+        .as_str()
+        .unwrap_or("The API key was not accepted.")
+        .to_owned())
+}
+
+/// Copies `text` to the clipboard; `false` when the browser refuses.
+pub async fn copy(text: &str) -> bool {
+    let Some(window) = web_sys::window() else {
+        return false;
+    };
+    let promise = window.navigator().clipboard().write_text(text);
+    wasm_bindgen_futures::JsFuture::from(promise).await.is_ok()
+}

@@ -38,7 +38,7 @@ pub fn ClaudeStatusPanel() -> impl IntoView {
 }
 
 #[component]
-fn StatusCard(status: ClaudeStatus) -> impl IntoView {
+pub fn StatusCard(status: ClaudeStatus) -> impl IntoView {
     let signed_in = match (status.authenticated, status.method) {
         (true, Some(method)) => {
             let from = match status.source {

@@ -5,5 +5,6 @@ pub mod access_key_form;
 mod browser;
 pub mod claude_status;
 pub mod home;
+pub mod login;
 pub mod session;
 pub mod settings;

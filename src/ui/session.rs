@@ -42,6 +42,11 @@ impl Session {
         expect_context::<Session>()
     }
 
+    /// The access key this tab holds, if any.
+    pub fn key(self) -> Option<String> {
+        self.key.get_untracked()
+    }
+
     /// The key from the link's fragment or from storage, then the status.
     fn start(self) {
         #[cfg(feature = "hydrate")]

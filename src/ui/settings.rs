@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use super::{
-    claude_status::ClaudeStatusPanel,
+    login::section::ClaudeAuthSection,
     session::{Session, StatusState},
 };
 
@@ -13,7 +13,7 @@ pub fn SettingsPage() -> impl IntoView {
     let has_key = move || matches!(session.state.get(), StatusState::Ready(_));
     view! {
         <h1>"Settings"</h1>
-        <ClaudeStatusPanel/>
+        <ClaudeAuthSection/>
         <Show when=has_key>
             <section class="card">
                 <h2>"This device"</h2>

@@ -11,11 +11,15 @@
 //! - `hang`: "Finishing sign-in…" forever.
 //! - `crash`: exits 1 as soon as a code arrives.
 //! - `slow-url`: the URL comes after `FAKE_CLAUDE_URL_DELAY_MS` (default 30000).
+//!   In other scenarios that variable, and `FAKE_CLAUDE_EXCHANGE_DELAY_MS`,
+//!   add a pause before the link and before each outcome.
 //! - `no-url`: a screen nobody expected, and no URL, ever.
 //! - `foreign-url`: a URL on a host that is not Claude's.
 //!
-//! A code without `#` gets "That doesn't look like the full code." in every
-//! scenario. `FAKE_CLAUDE_TOKEN` sets the token; `FAKE_CLAUDE_LOG` names a
+//! A code whose first part names a scenario before a `-` (`rejected-x#y`,
+//! `network-1#2`, `success-a#b`, `hang-…`, `crash-…`) picks that outcome for
+//! itself, so one server can show every outcome. A code without `#` gets
+//! "That doesn't look like the full code." in every scenario. `FAKE_CLAUDE_TOKEN` sets the token; `FAKE_CLAUDE_LOG` names a
 //! file where every byte read is appended (to check what the server typed).
 
 use std::{
@@ -218,6 +222,14 @@ fn setup_token() {
         words_at(2, "Claude account. Claude subscription required.")
     ));
     out("\x1b]11;?\x07\x1b[c");
+    // An optional pause before the link and before each outcome, so a
+    // browser test can see "Preparing…" and "Validating…".
+    let delay = |name: &str| {
+        std::env::var(name)
+            .ok()
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
     match scenario.as_str() {
         "slow-url" => {
             let ms = std::env::var("FAKE_CLAUDE_URL_DELAY_MS")
@@ -225,6 +237,9 @@ fn setup_token() {
                 .and_then(|v| v.parse().ok())
                 .unwrap_or(30_000);
             pause(ms);
+        }
+        _ if delay("FAKE_CLAUDE_URL_DELAY_MS") > 0 && scenario != "no-url" => {
+            pause(delay("FAKE_CLAUDE_URL_DELAY_MS"));
         }
         "no-url" => {
             out(&format!(
@@ -270,8 +285,16 @@ fn setup_token() {
         out(&format!(
             "\x1b[2K\x1b[1A\x1b[2K\x1b[1A\x1b[2K\x1b[G\r\x1b[1C\x1b[38;5;231m✽{RESET} Finishing sign-in…\x1b[K{NL}"
         ));
-        pause(50);
-        let outcome = match scenario.as_str() {
+        pause(50 + delay("FAKE_CLAUDE_EXCHANGE_DELAY_MS"));
+        let chosen = code
+            .split_once('-')
+            .map(|(name, _)| name)
+            .filter(|name| ["success", "rejected", "network", "hang", "crash"].contains(name))
+            .unwrap_or(scenario.as_str());
+        if chosen == "crash" {
+            std::process::exit(1);
+        }
+        let outcome = match chosen {
             "success" => "success",
             "retry" if failures > 0 => "success",
             "retry" | "network" => "network",

@@ -26,6 +26,7 @@ const HOST_VARIABLES: &[&str] = &[
     "LEPTOS_SITE_ROOT",
     "DISPATCH_CREDENTIALS_KEY_FILE",
     "DISPATCH_RESUME_GRACE_MS",
+    "DISPATCH_STARTS_PER_MINUTE",
     "FAKE_CLAUDE_SCENARIO",
     "FAKE_CLAUDE_LOG",
 ];
@@ -124,6 +125,11 @@ impl Server {
     /// Sends SIGTERM and waits for the exit, at most `within`.
     pub fn terminate(&mut self, within: Duration) -> Option<ExitStatus> {
         signal(self.pid(), "TERM");
+        self.wait_exit(within)
+    }
+
+    /// Waits for the process to exit, at most `within`.
+    pub fn wait_exit(&mut self, within: Duration) -> Option<ExitStatus> {
         let deadline = Instant::now() + within;
         while Instant::now() < deadline {
             if let Ok(Some(status)) = self.child.try_wait() {

@@ -1,0 +1,124 @@
+//! Connects the login model to the page: the person's actions and the
+//! socket's signals update it, and its effects are carried out here.
+
+use leptos::prelude::*;
+
+use super::model::{Effect, LoginModel, Outgoing};
+use crate::{protocol::code::CodeError, ui::session::Session};
+
+/// Whether the socket is up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Link {
+    /// Not opened yet (nothing needed it), or open.
+    Up,
+    /// Dropped; trying again in this many seconds.
+    Reconnecting(u64),
+}
+
+#[derive(Clone, Copy)]
+pub struct LoginController {
+    pub model: RwSignal<LoginModel>,
+    pub link: RwSignal<Link>,
+    /// Bumped when the code input should take the focus.
+    pub focus_code: RwSignal<u32>,
+    session: Session,
+    #[cfg(feature = "hydrate")]
+    socket: StoredValue<Option<super::socket::LoginSocket>, LocalStorage>,
+}
+
+impl LoginController {
+    pub fn provide(session: Session) -> Self {
+        let controller = Self {
+            model: RwSignal::new(LoginModel::default()),
+            link: RwSignal::new(Link::Up),
+            focus_code: RwSignal::new(0),
+            session,
+            #[cfg(feature = "hydrate")]
+            socket: StoredValue::new_local(None),
+        };
+        provide_context(controller);
+        controller
+    }
+
+    pub fn expect() -> Self {
+        expect_context::<LoginController>()
+    }
+
+    pub fn start(self) {
+        let effect = self.model.try_update(|m| m.start());
+        self.run(effect.into_iter().collect());
+    }
+
+    /// `Err` (nothing sent) when the code cannot be right.
+    pub fn submit(self, code: &str) -> Result<(), CodeError> {
+        let effect = self
+            .model
+            .try_update(|m| m.submit(code))
+            .unwrap_or(Err(CodeError::Empty))?;
+        self.run(vec![effect]);
+        Ok(())
+    }
+
+    pub fn retry(self) {
+        let effect = self.model.try_update(|m| m.retry());
+        self.run(effect.into_iter().collect());
+    }
+
+    pub fn cancel(self) {
+        let effect = self.model.try_update(|m| m.cancel()).flatten();
+        self.run(effect.into_iter().collect());
+    }
+
+    /// Back to the prompt or the status after a success or a final error.
+    pub fn dismiss(self) {
+        self.model.set(LoginModel::default());
+    }
+
+    fn run(self, effects: Vec<Effect>) {
+        for effect in effects {
+            match effect {
+                Effect::Send(outgoing) => self.send(outgoing),
+                Effect::RefreshStatus => self.session.refresh(),
+                Effect::FocusCode => self.focus_code.update(|n| *n += 1),
+                Effect::KeyRefused => self.session.forget_key(),
+            }
+        }
+    }
+
+    #[cfg(feature = "hydrate")]
+    fn send(self, outgoing: Outgoing) {
+        use super::socket::{LoginSocket, Signal};
+        if self.socket.with_value(Option::is_none) {
+            let session = self.session;
+            let socket = LoginSocket::open(
+                move || session.key(),
+                move |signal| match signal {
+                    Signal::Open => {
+                        self.link.set(Link::Up);
+                        let resume = self.model.with_untracked(|m| m.reconnected());
+                        self.run(resume.into_iter().collect());
+                    }
+                    Signal::Event(event) => {
+                        let effects = self
+                            .model
+                            .try_update(|m| m.on_event(event))
+                            .unwrap_or_default();
+                        self.run(effects);
+                    }
+                    Signal::Lost { retry_in } => {
+                        self.link.set(Link::Reconnecting(retry_in.as_secs().max(1)))
+                    }
+                },
+            );
+            self.socket.set_value(Some(socket));
+        }
+        self.socket.with_value(|s| {
+            if let Some(socket) = s {
+                socket.send(outgoing);
+            }
+        });
+    }
+
+    #[cfg(not(feature = "hydrate"))]
+    fn send(self, _: Outgoing) {}
+}

@@ -1,0 +1,10 @@
+//! The Claude login section: its model, its socket, its screens.
+
+pub mod controller;
+pub mod model;
+mod outcome;
+mod prompt;
+pub mod section;
+#[cfg(feature = "hydrate")]
+mod socket;
+mod steps;

@@ -1,0 +1,237 @@
+//! What the login screen shows, as a pure state machine: the person's
+//! actions and the server's events go in; the next screen and what to send
+//! come out. No browser APIs here, so every path is unit-tested natively.
+
+use crate::protocol::{
+    code::{normalize_code, CodeError},
+    ErrorReason, FlowStage, ServerEvent,
+};
+
+/// The screen of the login section.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Phase {
+    /// No flow: the login prompt (or the status, when signed in).
+    #[default]
+    Idle,
+    /// A flow starts; no link yet.
+    Preparing,
+    /// The link is out; the code input waits.
+    WaitingForCode,
+    /// The code is being checked.
+    Validating,
+    /// Signed in just now.
+    Succeeded,
+    /// The flow failed; `LoginModel::error` says how, and whether it can go on.
+    Failed,
+}
+
+/// An error as the person sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ShownError {
+    pub message: String,
+    pub reason: ErrorReason,
+    /// The same flow takes a code or a retry.
+    pub retry: bool,
+}
+
+impl ShownError {
+    /// A server set-up problem the person cannot fix from here.
+    pub fn is_configuration(&self) -> bool {
+        matches!(
+            self.reason,
+            ErrorReason::CliMissing | ErrorReason::Disabled | ErrorReason::Permission
+        )
+    }
+
+    /// The sign-in service could not be reached, or did not answer.
+    pub fn is_connectivity(&self) -> bool {
+        matches!(self.reason, ErrorReason::Network | ErrorReason::Timeout)
+    }
+}
+
+/// What the browser sends (the socket adds the key).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outgoing {
+    Start,
+    Code(String),
+    Retry,
+    Cancel,
+    Resume(String),
+}
+
+/// What the page must do besides re-rendering.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Effect {
+    Send(Outgoing),
+    /// Ask the server for the status again (after a sign-in).
+    RefreshStatus,
+    /// Put the cursor in the code input (the link just arrived).
+    FocusCode,
+    /// The server refused the access key.
+    KeyRefused,
+}
+
+/// An expired flow restarts itself, but not in a loop.
+const MAX_AUTO_RESTARTS: u32 = 2;
+
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LoginModel {
+    pub phase: Phase,
+    pub flow: Option<String>,
+    pub url: Option<String>,
+    /// When the flow ends by itself (ms since the epoch).
+    pub expires_at: Option<u64>,
+    pub error: Option<ShownError>,
+    /// A notice that is not an error (e.g. "the link expired; here is a new one").
+    pub notice: Option<String>,
+    auto_restarts: u32,
+}
+
+impl LoginModel {
+    /// A flow is live on the server (a dropped socket should resume it).
+    pub fn in_flow(&self) -> bool {
+        matches!(
+            self.phase,
+            Phase::Preparing | Phase::WaitingForCode | Phase::Validating
+        ) || (self.phase == Phase::Failed && self.error.as_ref().is_some_and(|e| e.retry))
+    }
+
+    /// "Login with Claude", or starting over.
+    pub fn start(&mut self) -> Effect {
+        *self = LoginModel {
+            phase: Phase::Preparing,
+            auto_restarts: self.auto_restarts,
+            ..LoginModel::default()
+        };
+        Effect::Send(Outgoing::Start)
+    }
+
+    /// The person confirmed a code. Checked here first, as on the server.
+    pub fn submit(&mut self, pasted: &str) -> Result<Effect, CodeError> {
+        let code = normalize_code(pasted)?;
+        self.phase = Phase::Validating;
+        self.error = None;
+        self.notice = None;
+        Ok(Effect::Send(Outgoing::Code(code)))
+    }
+
+    /// "Retry" / "Get a new link": the same flow when it allows, else a new one.
+    pub fn retry(&mut self) -> Effect {
+        match (&self.error, &self.flow) {
+            (Some(e), Some(_)) if e.retry => {
+                self.phase = Phase::Preparing;
+                self.error = None;
+                Effect::Send(Outgoing::Retry)
+            }
+            _ => {
+                self.auto_restarts = 0;
+                self.start()
+            }
+        }
+    }
+
+    /// "Cancel": back to the prompt.
+    pub fn cancel(&mut self) -> Option<Effect> {
+        let live = self.in_flow();
+        *self = LoginModel::default();
+        live.then_some(Effect::Send(Outgoing::Cancel))
+    }
+
+    /// The socket came back: take the live flow back.
+    pub fn reconnected(&self) -> Option<Effect> {
+        match (&self.flow, self.in_flow()) {
+            (Some(flow), true) => Some(Effect::Send(Outgoing::Resume(flow.clone()))),
+            _ => None,
+        }
+    }
+
+    /// An event from the server.
+    pub fn on_event(&mut self, event: ServerEvent) -> Vec<Effect> {
+        match event {
+            ServerEvent::Progress { flow, stage } => {
+                self.flow = Some(flow);
+                self.phase = match stage {
+                    FlowStage::Starting => Phase::Preparing,
+                    FlowStage::WaitingForCode => Phase::WaitingForCode,
+                    FlowStage::Validating => Phase::Validating,
+                };
+                Vec::new()
+            }
+            ServerEvent::Url {
+                flow,
+                url,
+                expires_at,
+                ..
+            } => {
+                let first = self.url.is_none();
+                self.flow = Some(flow);
+                self.url = Some(url);
+                self.expires_at = Some(expires_at);
+                self.phase = Phase::WaitingForCode;
+                self.error = None;
+                if first {
+                    vec![Effect::FocusCode]
+                } else {
+                    Vec::new()
+                }
+            }
+            ServerEvent::Complete { .. } => {
+                *self = LoginModel {
+                    phase: Phase::Succeeded,
+                    ..LoginModel::default()
+                };
+                vec![Effect::RefreshStatus]
+            }
+            ServerEvent::Error {
+                error,
+                reason,
+                retry,
+                ..
+            } => self.on_error(ShownError {
+                message: error,
+                reason,
+                retry,
+            }),
+        }
+    }
+
+    fn on_error(&mut self, error: ShownError) -> Vec<Effect> {
+        match error.reason {
+            ErrorReason::Expired if self.auto_restarts < MAX_AUTO_RESTARTS => {
+                // The original design: an expired sign-in restarts by itself.
+                self.auto_restarts += 1;
+                let effect = self.start();
+                self.notice = Some(format!(
+                    "{} A new sign-in link is on its way.",
+                    error.message
+                ));
+                vec![effect]
+            }
+            ErrorReason::Unauthorized => {
+                *self = LoginModel::default();
+                vec![Effect::KeyRefused]
+            }
+            ErrorReason::Cancelled if !error.message.contains("restarting") => {
+                *self = LoginModel::default();
+                Vec::new()
+            }
+            // A refused code keeps the input (and the link) for another try.
+            ErrorReason::InvalidCode if error.retry => {
+                self.phase = Phase::WaitingForCode;
+                self.error = Some(error);
+                Vec::new()
+            }
+            _ => {
+                if !error.retry {
+                    self.flow = None;
+                }
+                self.phase = Phase::Failed;
+                self.error = Some(error);
+                Vec::new()
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,154 @@
+//! The flow in progress: preparing, the link and the code, validating.
+
+use leptos::{html::Input, prelude::*};
+
+use super::controller::LoginController;
+use crate::protocol::code::{normalize_code, CodeError};
+
+/// A wait with a spinner, what it waits for, and a way out.
+#[component]
+pub fn Waiting(text: &'static str) -> impl IntoView {
+    let login = LoginController::expect();
+    view! {
+        <section class="card" aria-busy="true">
+            <div class="loading">
+                <span class="spinner" aria-hidden="true"></span>
+                <p>{text}</p>
+            </div>
+            <button class="btn-secondary" on:click=move |_| login.cancel()>
+                "Cancel"
+            </button>
+        </section>
+    }
+}
+
+/// What the code input says as the person types.
+fn code_feedback(code: &str) -> (bool, &'static str) {
+    match normalize_code(code) {
+        Ok(_) => (true, "Looks like a complete code."),
+        Err(CodeError::Empty) => (false, "Paste the code the sign-in page shows."),
+        Err(CodeError::MissingHash) => (
+            false,
+            "The code has two parts joined by a # — copy all of it.",
+        ),
+        Err(CodeError::BadCharacters) => (
+            false,
+            "Codes hold only letters, digits, - and _ around one #.",
+        ),
+        Err(CodeError::TooLong(_)) => (false, "That is longer than any sign-in code."),
+    }
+}
+
+/// Step 1, the link; step 2, the code.
+#[component]
+pub fn CodeStep() -> impl IntoView {
+    let login = LoginController::expect();
+    let (code, set_code) = signal(String::new());
+    let (copied, set_copied) = signal(false);
+    let input: NodeRef<Input> = NodeRef::new();
+    let url = move || login.model.with(|m| m.url.clone().unwrap_or_default());
+    let feedback = move || code_feedback(&code.get());
+
+    // Focus the input when the link arrives, and keep it in view above a
+    // phone's keyboard.
+    Effect::new(move |_| {
+        if login.focus_code.get() > 0 {
+            if let Some(el) = input.get() {
+                let _ = el.focus();
+                el.scroll_into_view_with_bool(false);
+            }
+        }
+    });
+
+    let confirm = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if login.submit(&code.get_untracked()).is_ok() {
+            set_code.set(String::new());
+        }
+    };
+    let copy = move |_| {
+        #[cfg(feature = "hydrate")]
+        leptos::task::spawn_local(async move {
+            let ok = crate::ui::browser::copy(&url()).await;
+            set_copied.set(ok);
+        });
+        #[cfg(not(feature = "hydrate"))]
+        let _ = set_copied;
+    };
+    let error = move || login.model.with(|m| m.error.clone());
+    view! {
+        <section class="card claude-auth-flow">
+            <div class="auth-step">
+                <h3>"Step 1: Authorize with Anthropic"</h3>
+                <p>"Open the link, sign in to your Claude account and authorize Claude Code."</p>
+                <div class="row">
+                    <a
+                        class="btn-primary btn-link"
+                        href=url
+                        target="_blank"
+                        rel="noopener noreferrer"
+                        data-testid="auth-link"
+                    >
+                        "Open Anthropic Login"
+                    </a>
+                    <button class="btn-secondary" on:click=copy>
+                        {move || if copied.get() { "Copied" } else { "Copy link" }}
+                    </button>
+                </div>
+            </div>
+            <form class="auth-step stack" on:submit=confirm>
+                <h3>"Step 2: Enter Authorization Code"</h3>
+                <label for="auth-code">"Authorization code"</label>
+                <input
+                    id="auth-code"
+                    class="auth-code-input"
+                    type="text"
+                    inputmode="text"
+                    autocomplete="one-time-code"
+                    autocapitalize="off"
+                    spellcheck="false"
+                    enterkeyhint="done"
+                    placeholder="Paste your authorization code here"
+                    aria-describedby="auth-code-hint"
+                    node_ref=input
+                    prop:value=code
+                    on:input=move |ev| set_code.set(event_target_value(&ev))
+                    on:focus=move |_| {
+                        if let Some(el) = input.get() {
+                            el.scroll_into_view_with_bool(false);
+                        }
+                    }
+                />
+                <p
+                    id="auth-code-hint"
+                    class="hint"
+                    class:ok=move || feedback().0
+                    data-testid="code-hint"
+                >
+                    {move || feedback().1}
+                </p>
+                {move || {
+                    error()
+                        .map(|e| {
+                            view! {
+                                <p class="error" role="alert" data-testid="auth-error">
+                                    {e.message}
+                                </p>
+                            }
+                        })
+                }}
+                <button type="submit" class="btn-primary" prop:disabled=move || !feedback().0>
+                    "Confirm Authentication"
+                </button>
+                <div class="row">
+                    <button type="button" class="btn-secondary" on:click=move |_| login.retry()>
+                        "Get a new link"
+                    </button>
+                    <button type="button" class="btn-secondary" on:click=move |_| login.cancel()>
+                        "Cancel"
+                    </button>
+                </div>
+            </form>
+        </section>
+    }
+}
