@@ -8,7 +8,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 DISPATCH_ADDR ?= 127.0.0.1:3000
 export DISPATCH_ADDR
 
-.PHONY: run test setup setup-test build fake-cli fmt-check clippy test-rust e2e clean
+.PHONY: run test bench setup setup-test build fake-cli fmt-check clippy test-rust e2e clean
 
 ## Install what is missing, build in release mode, serve on $(DISPATCH_ADDR).
 run: setup build
@@ -45,6 +45,12 @@ fake-cli:
 ## Playwright against the release build (run `make build` first).
 e2e: fake-cli
 	cd end2end && npx playwright test
+
+## Figures, not assertions: time to URL, concurrent flows, page load, page weight.
+bench: setup build
+	scripts/setup.sh bench
+	cargo build --release --no-default-features --features ssr --bin fake-claude
+	cargo bench --no-default-features --features ssr --bench load
 
 clean:
 	cargo clean

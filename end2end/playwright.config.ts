@@ -10,6 +10,7 @@ import {
   PROFILE_PORTS,
   SERVER_BIN,
   SHORT_FLOW_PORT,
+  SLOW_URL_PORT,
 } from './env';
 
 // Tests run against the release build (`make build`) and the fake CLI
@@ -36,9 +37,6 @@ function server(port: number, env: Record<string, string> = {}, realCli = false)
       DISPATCH_KEY: ACCESS_KEY,
       ...cli,
       FAKE_CLAUDE_SCENARIO: 'success',
-      // Long enough for a test to see "Preparing…" and "Validating…".
-      FAKE_CLAUDE_URL_DELAY_MS: '700',
-      FAKE_CLAUDE_EXCHANGE_DELAY_MS: '700',
       CLAUDE_CREDENTIALS_PATH: path.join(scratch, 'credentials'),
       DISPATCH_CREDENTIALS_KEY_FILE: path.join(scratch, 'key/credentials.key'),
       HOME: scratch,
@@ -98,5 +96,7 @@ export default defineConfig({
     server(DISABLED_PORT, { CLAUDE_AUTH_ENABLED: 'false' }, true),
     server(NO_CLI_PORT, { CLAUDE_CLI: '/nonexistent/claude' }),
     server(SHORT_FLOW_PORT, { CLAUDE_AUTH_TIMEOUT: '3000' }),
+    // A CLI that takes 30 s to show its link: "Preparing…" stays on screen.
+    server(SLOW_URL_PORT, { FAKE_CLAUDE_SCENARIO: 'slow-url', FAKE_CLAUDE_URL_DELAY_MS: '30000' }),
   ],
 });

@@ -57,4 +57,9 @@ if [ "$mode" = test ]; then
     echo "$e2e_hash" > end2end/node_modules/.lock-hash
   fi
 fi
+if [ "$mode" = bench ] && ! command -v wrk >/dev/null; then
+  say "installing wrk (the HTTP load generator of make bench)"
+  apt-get update
+  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends wrk
+fi
 say "ready"

@@ -7,6 +7,7 @@ use std::{
 };
 
 use anyhow::Context;
+use axum::serve::ListenerExt;
 use clap::Parser;
 use dispatch::server::{
     self,
@@ -32,6 +33,9 @@ async fn main() -> anyhow::Result<()> {
         )
         .init();
 
+    if let Some(limit) = server::rlimit::raise_open_files_limit() {
+        tracing::debug!(limit, "open files limit");
+    }
     let key = AccessKey::from_config(config.key.clone()).context("refusing to start")?;
     let mut leptos_options = site::leptos_options()?;
     leptos_options.site_addr = config.addr;
@@ -88,6 +92,13 @@ async fn main() -> anyhow::Result<()> {
         }
     });
     let app = server::router(state).into_make_service_with_connect_info::<SocketAddr>();
+    // Events are small frames sent one by one: without TCP_NODELAY, Nagle's
+    // algorithm and delayed ACKs hold some back for 40 ms.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(error) = tcp.set_nodelay(true) {
+            tracing::debug!(%error, "TCP_NODELAY could not be set");
+        }
+    });
     axum::serve(listener, app)
         .with_graceful_shutdown(async move {
             stop.requested().await;

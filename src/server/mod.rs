@@ -7,6 +7,7 @@ pub mod config;
 pub mod flows;
 pub mod limits;
 pub mod origin;
+pub mod rlimit;
 pub mod shutdown;
 pub mod site;
 pub mod socket;

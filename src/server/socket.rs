@@ -55,8 +55,13 @@ pub async fn upgrade(
         )
             .into_response();
     }
+    // Small buffers: a connection mostly waits, and a thousand of them at
+    // 128 KiB each (the default) would outweigh everything else. Frames are
+    // small and each is sent at once.
     ws.max_message_size(TRANSPORT_LIMIT)
         .max_frame_size(TRANSPORT_LIMIT)
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(0)
         .on_upgrade(move |socket| Connection::new(state, peer.ip()).run(socket))
 }
 

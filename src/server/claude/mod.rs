@@ -7,4 +7,5 @@ pub mod flow;
 pub mod login;
 pub mod pty;
 pub mod screen;
+pub mod sequence;
 pub mod status;

@@ -13,6 +13,8 @@ use std::num::NonZeroU16;
 
 use secrecy::SecretString;
 
+use super::sequence::SequenceState;
+
 /// Hosts a sign-in URL may point to (DESIGN.md).
 pub const ALLOWED_HOSTS: &[&str] = &[
     "claude.ai",
@@ -149,10 +151,24 @@ struct Seen {
     token: Option<String>,
 }
 
+/// The emulator, or (while the CLI is quiet) its state written down.
+enum Emulator {
+    Live(Box<vt100::Parser<Hyperlinks>>),
+    /// The screen as escape codes that rebuild it, and the links seen: a few
+    /// KiB instead of a full grid of cells (32 bytes each).
+    Parked {
+        state: String,
+        links: Vec<String>,
+    },
+}
+
 /// The terminal the CLI draws on, and what it has said so far.
 pub struct Screen {
-    parser: vt100::Parser<Hyperlinks>,
+    emulator: Emulator,
+    rows: NonZeroU16,
     cols: usize,
+    /// Where the bytes fed so far stand: parking needs a sequence boundary.
+    sequence: SequenceState,
     last: Seen,
     token_sent: bool,
 }
@@ -160,32 +176,69 @@ pub struct Screen {
 /// Rows of history kept above the screen: the CLI's whole session fits.
 const SCROLLBACK: usize = 64;
 
+fn new_parser(rows: NonZeroU16, cols: NonZeroU16, links: Vec<String>) -> vt100::Parser<Hyperlinks> {
+    vt100::Parser::new_with_callbacks(rows, cols, SCROLLBACK, Hyperlinks { targets: links })
+}
+
 impl Screen {
     pub fn new(rows: NonZeroU16, cols: NonZeroU16) -> Self {
         Self {
-            parser: vt100::Parser::new_with_callbacks(
-                rows,
-                cols,
-                SCROLLBACK,
-                Hyperlinks::default(),
-            ),
+            emulator: Emulator::Live(Box::new(new_parser(rows, cols, Vec::new()))),
+            rows,
             cols: usize::from(cols.get()),
+            sequence: SequenceState::Ground,
             last: Seen::default(),
             token_sent: false,
         }
     }
 
+    /// The live emulator, rebuilt first if it was parked.
+    fn parser(&mut self) -> &mut vt100::Parser<Hyperlinks> {
+        if let Emulator::Parked { state, links } = &mut self.emulator {
+            let cols = NonZeroU16::new(self.cols as u16).unwrap_or(NonZeroU16::MIN);
+            let mut parser = new_parser(self.rows, cols, std::mem::take(links));
+            parser.process(state.as_bytes());
+            self.emulator = Emulator::Live(Box::new(parser));
+        }
+        match &mut self.emulator {
+            Emulator::Live(parser) => parser,
+            Emulator::Parked { .. } => unreachable!("rebuilt just above"),
+        }
+    }
+
+    /// Writes the screen down and frees the emulator's grid, if it can be
+    /// rebuilt exactly: between sequences, and with nothing scrolled off
+    /// (scrollback is not part of the written state). Call when the CLI is
+    /// quiet; the next [`Screen::feed`] rebuilds it. `true` when parked.
+    pub fn park(&mut self) -> bool {
+        let Emulator::Live(parser) = &mut self.emulator else {
+            return true;
+        };
+        if !self.sequence.is_ground() || parser.screen().scrollback_len() > 0 {
+            return false;
+        }
+        let state = parser.screen().state_formatted();
+        let links = std::mem::take(&mut parser.callbacks_mut().targets);
+        self.emulator = Emulator::Parked { state, links };
+        true
+    }
+
+    pub fn is_parked(&self) -> bool {
+        matches!(self.emulator, Emulator::Parked { .. })
+    }
+
     /// Feeds bytes from the PTY; returns what became visible.
     pub fn feed(&mut self, bytes: &[u8]) -> Vec<Observation> {
         let mut out = Vec::new();
+        self.sequence = self.sequence.after(bytes);
         let mut rest = bytes;
         while let Some(at) = next_look_point(rest) {
             let (piece, tail) = rest.split_at(at);
-            self.parser.process(piece);
+            self.parser().process(piece);
             self.look(&mut out);
             rest = tail;
         }
-        self.parser.process(rest);
+        self.parser().process(rest);
         self.look(&mut out);
         out
     }
@@ -207,7 +260,7 @@ impl Screen {
     /// Every line, scrollback first.
     fn lines(&mut self) -> Vec<String> {
         // vt100 shows scrollback by moving the view; read it, then go back.
-        let screen = self.parser.screen_mut();
+        let screen = self.parser().screen_mut();
         screen.set_scrollback(usize::MAX);
         let back = screen.scrollback();
         let cols = screen.size().1.get();
@@ -278,19 +331,21 @@ impl Screen {
         }
     }
 
+    /// The OSC 8 link targets seen so far.
+    fn links(&self) -> &[String] {
+        match &self.emulator {
+            Emulator::Live(parser) => &parser.callbacks().targets,
+            Emulator::Parked { links, .. } => links,
+        }
+    }
+
     /// The sign-in URL drawn above the prompt: the newest allowed OSC 8
     /// target, else the text, hard-wrapped lines joined back together.
     fn url_above(&self, lines: &[String]) -> Option<String> {
         let start = lines
             .iter()
             .rposition(|l| l.trim_start().starts_with("https://"))?;
-        let linked = self
-            .parser
-            .callbacks()
-            .targets
-            .iter()
-            .rev()
-            .find(|t| is_allowed_url(t));
+        let linked = self.links().iter().rev().find(|t| is_allowed_url(t));
         if let Some(target) = linked {
             return Some(target.clone());
         }

@@ -402,3 +402,51 @@ fn the_tail_masks_tokens_and_codes() {
     assert!(!tail.contains("def456"), "{tail}");
     assert!(tail.contains("Your token:"), "{tail}");
 }
+
+#[test]
+fn parking_the_screen_wherever_it_can_changes_nothing() {
+    for rec in recordings() {
+        let whole = observe(&rec, &[&rec.raw]);
+        let mut s = screen(rec.rows, rec.cols);
+        let mut seen = Vec::new();
+        let mut parked = 0;
+        for chunk in rec.raw.chunks(7) {
+            seen.extend(s.feed(chunk));
+            if s.park() {
+                parked += 1;
+                assert!(s.is_parked());
+            }
+        }
+        assert!(
+            seen == whole,
+            "{}: {:?} vs {:?}",
+            rec.name,
+            kinds(&seen),
+            kinds(&whole)
+        );
+        if rec.cols >= 80 {
+            assert!(parked > 10, "{}: parked only {parked} times", rec.name);
+        }
+    }
+}
+
+#[test]
+fn a_parked_screen_keeps_its_links_and_its_prompt() {
+    let url = "https://claude.ai/oauth/authorize?Iabc";
+    let mut s = screen(24, 400);
+    let drawn = format!("\x1b]8;id=1;{url}\x07{url}\x1b]8;;\x07\r\r\n");
+    assert_eq!(s.feed(drawn.as_bytes()), vec![]);
+    assert!(s.park());
+    let seen = s.feed(b"\r\r\n Paste code here if prompted\r\r\n");
+    assert_eq!(urls(&seen), vec![url]);
+    assert!(!s.is_parked());
+}
+
+#[test]
+fn the_screen_is_not_parked_inside_a_sequence() {
+    let mut s = screen(24, 80);
+    s.feed(b"hello \x1b[38;5");
+    assert!(!s.park());
+    s.feed(b";246mworld\x1b[39m");
+    assert!(s.park());
+}

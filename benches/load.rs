@@ -1,0 +1,379 @@
+//! `make bench`: what users feel and what limits a server, printed as
+//! figures (never asserted: these machines are shared and noisy). Loopback
+//! only; ends by itself in a few minutes.
+//!
+//! 1. Server overhead from `claude.auth.start` to `claude.auth.url` with a
+//!    fake CLI that prints its link at once (200 flows, p50/p99).
+//! 2. The real CLI's time from start to link through Dispatch (5 flows).
+//! 3. 100, 500 and 1000 websocket clients each completing a whole flow at
+//!    once: completed, wall time, memory per live flow, threads, descriptors.
+//! 4. The Settings page under `wrk` for 10 s: requests/s and p99.
+//! 5. First-load weight: HTML, CSS, JS, WASM, raw and gzip.
+
+use std::{
+    io::Write,
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use tokio_tungstenite::tungstenite::Message;
+
+const KEY: &str = "bench-key-0123456789abcdef";
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+struct Server {
+    child: Child,
+    port: u16,
+    _scratch: tempfile::TempDir,
+}
+
+impl Server {
+    fn start(port: u16, cli: &Path, extra: &[(&str, &str)]) -> Server {
+        let scratch = tempfile::tempdir().expect("scratch dir");
+        let bin = repo().join("target/release/dispatch");
+        assert!(
+            bin.exists(),
+            "build first: make build ({} is missing)",
+            bin.display()
+        );
+        let mut command = Command::new(bin);
+        command
+            .env("DISPATCH_ADDR", format!("127.0.0.1:{port}"))
+            .env("DISPATCH_KEY", KEY)
+            .env("CLAUDE_CLI", cli)
+            .env(
+                "CLAUDE_CREDENTIALS_PATH",
+                scratch.path().join("credentials"),
+            )
+            .env("DISPATCH_CREDENTIALS_KEY_FILE", scratch.path().join("key"))
+            .env("HOME", scratch.path())
+            .env("DISPATCH_MAX_FLOWS", "5000")
+            .env("DISPATCH_STARTS_PER_MINUTE", "1000000")
+            .env("RUST_LOG", "warn")
+            .env_remove("CLAUDE_CODE_OAUTH_TOKEN")
+            .env_remove("ANTHROPIC_API_KEY")
+            .envs(extra.iter().copied())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        let child = command.spawn().expect("the server starts");
+        let server = Server {
+            child,
+            port,
+            _scratch: scratch,
+        };
+        for _ in 0..200 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return server;
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+        panic!("the server did not listen on {port}");
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    fn ws(&self) -> String {
+        format!("ws://127.0.0.1:{}/ws", self.port)
+    }
+
+    /// Resident memory (KiB), threads, open descriptors.
+    fn vitals(&self) -> (u64, u64, usize) {
+        let status =
+            std::fs::read_to_string(format!("/proc/{}/status", self.pid())).unwrap_or_default();
+        let field = |name: &str| {
+            status
+                .lines()
+                .find(|l| l.starts_with(name))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(0)
+        };
+        let fds = std::fs::read_dir(format!("/proc/{}/fd", self.pid()))
+            .map(|d| d.count())
+            .unwrap_or(0);
+        (field("VmRSS:"), field("Threads:"), fds)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn send(ws: &mut Ws, event: &str, data: Value) {
+    let frame = json!({"event": event, "data": data}).to_string();
+    ws.send(Message::text(frame)).await.expect("send");
+}
+
+/// Waits for `claude.auth.<name>`; `None` on an error event or a timeout.
+async fn until(ws: &mut Ws, name: &str) -> Option<Value> {
+    let wanted = format!("claude.auth.{name}");
+    loop {
+        let frame = tokio::time::timeout(Duration::from_secs(60), ws.next())
+            .await
+            .ok()??
+            .ok()?;
+        let Message::Text(text) = frame else { continue };
+        let value: Value = serde_json::from_str(&text).ok()?;
+        if value["event"] == wanted.as_str() {
+            return Some(value["data"].clone());
+        }
+        if value["event"] == "claude.auth.error" {
+            eprintln!("  error: {}", value["data"]);
+            return None;
+        }
+    }
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    let at = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[at.min(sorted.len() - 1)]
+}
+
+/// A client socket with TCP_NODELAY, as browsers open them.
+async fn connect(server: &Server) -> Ws {
+    let (ws, _) = tokio_tungstenite::connect_async_with_config(server.ws(), None, true)
+        .await
+        .expect("connect");
+    ws
+}
+
+async fn time_to_url(server: &Server, flows: usize) -> Vec<f64> {
+    let mut times = Vec::with_capacity(flows);
+    for _ in 0..flows {
+        // A connection per flow (opened before the clock starts), as a
+        // person's page would have, and within the per-connection limits.
+        let mut ws = connect(server).await;
+        let started = Instant::now();
+        send(&mut ws, "claude.auth.start", json!({"key": KEY})).await;
+        if until(&mut ws, "url").await.is_some() {
+            times.push(started.elapsed().as_secs_f64() * 1000.0);
+        }
+        send(&mut ws, "claude.auth.cancel", json!({"key": KEY})).await;
+        until(&mut ws, "error").await;
+    }
+    times.sort_by(|a, b| a.total_cmp(b));
+    times
+}
+
+/// The light fake: prints its link at once and accepts any code
+/// (`FAKE_CLAUDE_SCENARIO=success`, set on the server, reaches it).
+fn light_fake() -> PathBuf {
+    let fake = repo().join("target/release/fake-claude");
+    assert!(
+        fake.exists(),
+        "build first: make bench builds {}",
+        fake.display()
+    );
+    fake
+}
+
+async fn concurrent(server: &Server, clients: usize) {
+    let (rss0, threads0, fds0) = server.vitals();
+    let started = Instant::now();
+    let mut sockets = Vec::with_capacity(clients);
+    for _ in 0..clients {
+        sockets.push(connect(server).await);
+    }
+    // Everyone starts; everyone waits for the link.
+    let starts = sockets.iter_mut().map(|ws| async move {
+        send(ws, "claude.auth.start", json!({"key": KEY})).await;
+        until(ws, "url").await.is_some()
+    });
+    let linked = futures_util::future::join_all(starts)
+        .await
+        .iter()
+        .filter(|ok| **ok)
+        .count();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (rss_live, threads_live, fds_live) = server.vitals();
+    let codes = sockets.iter_mut().map(|ws| async move {
+        send(
+            ws,
+            "claude.auth.code",
+            json!({"key": KEY, "code": "abc123#def456"}),
+        )
+        .await;
+        until(ws, "complete").await.is_some()
+    });
+    let completed = futures_util::future::join_all(codes)
+        .await
+        .iter()
+        .filter(|ok| **ok)
+        .count();
+    let wall = started.elapsed();
+    drop(sockets);
+    // Let flows end and CLIs be reaped.
+    let mut after = server.vitals();
+    for _ in 0..100 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        after = server.vitals();
+        if after.2 <= fds0 {
+            break;
+        }
+    }
+    let per_flow = (rss_live.saturating_sub(rss0)) as f64 / clients as f64;
+    println!(
+        "  {clients:>5} clients: {completed} of {clients} completed ({linked} got a link) in {:.2} s; \
+         memory per live flow {per_flow:.1} KiB; threads {threads0} -> {threads_live} (peak) -> {}; \
+         descriptors {fds0} -> {fds_live} (peak) -> {}",
+        wall.as_secs_f64(),
+        after.1,
+        after.2
+    );
+}
+
+fn wrk(url: &str) {
+    let Ok(output) = Command::new("wrk")
+        .args(["-t2", "-c32", "-d10s", "--latency", url])
+        .output()
+    else {
+        println!("  wrk is not installed (scripts/setup.sh bench installs it)");
+        return;
+    };
+    let text = String::from_utf8_lossy(&output.stdout);
+    let rps = text
+        .lines()
+        .find(|l| l.starts_with("Requests/sec:"))
+        .unwrap_or("Requests/sec: ?");
+    let p99 = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("99%"))
+        .unwrap_or("99% ?");
+    let p50 = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("50%"))
+        .unwrap_or("50% ?");
+    let errors = text
+        .lines()
+        .find(|l| l.contains("Non-2xx") || l.contains("Socket errors"));
+    println!(
+        "  {}; latency p50 {}, p99 {}",
+        rps.trim(),
+        p50.trim().trim_start_matches("50%").trim(),
+        p99.trim().trim_start_matches("99%").trim()
+    );
+    if let Some(errors) = errors {
+        println!("  {}", errors.trim());
+    }
+}
+
+fn gzip_len(bytes: &[u8]) -> usize {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(bytes).unwrap();
+    encoder.finish().unwrap().len()
+}
+
+fn fetch(url: &str) -> Vec<u8> {
+    let mut response = ureq::get(url)
+        .call()
+        .unwrap_or_else(|e| panic!("GET {url}: {e}"));
+    response
+        .body_mut()
+        .with_config()
+        .limit(50 * 1024 * 1024)
+        .read_to_vec()
+        .unwrap()
+}
+
+fn weight(port: u16) {
+    let base = format!("http://127.0.0.1:{port}");
+    let html = fetch(&format!("{base}/settings"));
+    let mut total = (0, 0);
+    let mut row = |name: &str, bytes: &[u8]| {
+        let gz = gzip_len(bytes);
+        total.0 += bytes.len();
+        total.1 += gz;
+        println!("  {name:<5} {:>8} B raw {:>8} B gzip", bytes.len(), gz);
+    };
+    row("HTML", &html);
+    for (name, path) in [
+        ("CSS", "/pkg/dispatch.css"),
+        ("JS", "/pkg/dispatch.js"),
+        ("WASM", "/pkg/dispatch.wasm"),
+    ] {
+        row(name, &fetch(&format!("{base}{path}")));
+    }
+    println!(
+        "  total {:>8} B raw {:>8} B gzip (target <= 200 KB gzip)",
+        total.0, total.1
+    );
+}
+
+#[tokio::main]
+async fn main() {
+    println!(
+        "Dispatch benchmarks ({} cores), {}",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        chrono_now()
+    );
+    let fake = light_fake();
+
+    println!("\n1. start -> url, fake CLI printing its link at once (200 flows)");
+    let server = Server::start(39_101, &fake, &[("FAKE_CLAUDE_SCENARIO", "success")]);
+    let times = time_to_url(&server, 200).await;
+    println!(
+        "  p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms over {} flows (target p50 <= 5 ms, p99 <= 20 ms)",
+        percentile(&times, 0.5),
+        percentile(&times, 0.99),
+        times.last().copied().unwrap_or(0.0),
+        times.len()
+    );
+
+    println!("\n2. start -> url with the real CLI (5 flows)");
+    let real = repo().join("node_modules/.bin/claude");
+    if real.exists() {
+        let real_server = Server::start(39_102, &real, &[]);
+        let times = time_to_url(&real_server, 5).await;
+        if times.is_empty() {
+            println!("  the real CLI showed no link");
+        } else {
+            println!(
+                "  p50 {:.0} ms, max {:.0} ms (target < 1 s)",
+                percentile(&times, 0.5),
+                times.last().copied().unwrap_or(0.0)
+            );
+        }
+    } else {
+        println!(
+            "  {} is missing (scripts/setup.sh installs it)",
+            real.display()
+        );
+    }
+
+    println!("\n3. concurrent whole flows, light fake CLI");
+    for clients in [100, 500, 1000] {
+        concurrent(&server, clients).await;
+    }
+
+    println!("\n4. GET /settings under wrk, 10 s, 32 connections");
+    wrk(&format!("http://127.0.0.1:{}/settings", server.port));
+
+    println!("\n5. first-load weight of /settings");
+    weight(server.port);
+}
+
+fn chrono_now() -> String {
+    let out = Command::new("date")
+        .arg("-u")
+        .arg("+%Y-%m-%d %H:%M UTC")
+        .output();
+    out.map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_default()
+}
