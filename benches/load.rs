@@ -219,12 +219,13 @@ async fn concurrent(server: &Server, clients: usize) {
         .count();
     let wall = started.elapsed();
     drop(sockets);
-    // Let flows end and CLIs be reaped.
+    // Let flows end and CLIs be reaped, and tokio's blocking pool (credential
+    // writes) let its idle threads go (they linger 10 s).
     let mut after = server.vitals();
-    for _ in 0..100 {
+    for _ in 0..150 {
         tokio::time::sleep(Duration::from_millis(100)).await;
         after = server.vitals();
-        if after.2 <= fds0 {
+        if after.2 <= fds0 && after.1 <= threads0 {
             break;
         }
     }
@@ -357,9 +358,14 @@ async fn main() {
         );
     }
 
-    println!("\n3. concurrent whole flows, light fake CLI");
-    for clients in [100, 500, 1000] {
-        concurrent(&server, clients).await;
+    println!("\n3. concurrent whole flows, light fake CLI (a fresh server for each size)");
+    for (i, clients) in [100, 500, 1000].into_iter().enumerate() {
+        let fresh = Server::start(
+            39_110 + i as u16,
+            &fake,
+            &[("FAKE_CLAUDE_SCENARIO", "success")],
+        );
+        concurrent(&fresh, clients).await;
     }
 
     println!("\n4. GET /settings under wrk, 10 s, 32 connections");

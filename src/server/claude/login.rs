@@ -81,9 +81,6 @@ pub fn prepare(
     Ok((FlowHandle { commands, pid }, driver))
 }
 
-/// Quiet time after which the screen is parked (see `Screen::park`).
-const PARK_AFTER: std::time::Duration = std::time::Duration::from_millis(300);
-
 /// Lines of the screen named when the CLI shows something unexpected.
 const TAIL_LINES: usize = 6;
 
@@ -107,9 +104,6 @@ async fn run(
     // PTY reads come in at most 4 KiB.
     let mut buf = vec![0u8; 4096];
     let mut commands_open = true;
-    // Most of a flow's life is spent waiting for the person: once the CLI
-    // has been quiet a moment, the screen is written down and its grid freed.
-    let mut park_at: Option<tokio::time::Instant> = None;
     while !ended {
         let deadline = flow.next_deadline().map(tokio::time::Instant::from_std);
         tokio::select! {
@@ -120,13 +114,14 @@ async fn run(
                         flow.exited(status)
                     }
                     Ok(n) => {
-                        park_at = Some(tokio::time::Instant::now() + PARK_AFTER);
                         let now = Instant::now();
-                        screen
-                            .feed(&buf[..n])
-                            .into_iter()
-                            .flat_map(|o| flow.observe(o, now))
-                            .collect()
+                        let observed = screen.feed(&buf[..n]);
+                        // Most of a flow's life is spent waiting for the
+                        // person: the screen is written down and its grid
+                        // (~300 KiB) freed after every read, so only the
+                        // flows being read at this instant hold one.
+                        screen.park();
+                        observed.into_iter().flat_map(|o| flow.observe(o, now)).collect()
                     }
                 };
                 ended = driver.apply(&mut flow, effects).await;
@@ -162,10 +157,6 @@ async fn run(
                     }
                 };
                 ended = driver.apply(&mut flow, effects).await;
-            }
-            _ = sleep_until(park_at), if park_at.is_some() => {
-                park_at = None;
-                screen.park();
             }
             _ = sleep_until(deadline) => {
                 let effects = flow.tick(Instant::now(), || screen.tail(TAIL_LINES).join(" / "));

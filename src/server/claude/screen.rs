@@ -183,7 +183,11 @@ fn new_parser(rows: NonZeroU16, cols: NonZeroU16, links: Vec<String>) -> vt100::
 impl Screen {
     pub fn new(rows: NonZeroU16, cols: NonZeroU16) -> Self {
         Self {
-            emulator: Emulator::Live(Box::new(new_parser(rows, cols, Vec::new()))),
+            // Built on the first output: a flow that waits to start costs no grid.
+            emulator: Emulator::Parked {
+                state: String::new(),
+                links: Vec::new(),
+            },
             rows,
             cols: usize::from(cols.get()),
             sequence: SequenceState::Ground,
