@@ -133,6 +133,15 @@ async fn last(ws: &mut Ws, name: &str) -> Value {
     until(ws, name).await.pop().unwrap()["data"].clone()
 }
 
+async fn send_code(ws: &mut Ws, code: impl serde::Serialize) {
+    send(
+        ws,
+        "claude.auth.code",
+        json!({"key": TEST_KEY, "code": code}),
+    )
+    .await;
+}
+
 fn key() -> Value {
     json!({"key": TEST_KEY})
 }
@@ -170,12 +179,7 @@ async fn a_whole_flow_over_the_websocket_stores_the_token() {
         "{expires} vs {now_ms}"
     );
 
-    send(
-        &mut ws,
-        "claude.auth.code",
-        json!({"key": TEST_KEY, "code": "abc123#def456"}),
-    )
-    .await;
+    send_code(&mut ws, "abc123#def456").await;
     let frames = until(&mut ws, "complete").await;
     assert!(frames.iter().any(|f| f["data"]["stage"] == "validating"));
     assert_eq!(frames.last().unwrap()["data"], json!({"success": true}));
@@ -327,12 +331,7 @@ async fn hostile_frames_get_clear_errors_and_never_reach_the_terminal() {
         send(&mut ws, event, key()).await;
         expect_error(&mut ws, "no_flow").await;
     }
-    send(
-        &mut ws,
-        "claude.auth.code",
-        json!({"key": TEST_KEY, "code": "abc#def"}),
-    )
-    .await;
+    send_code(&mut ws, "abc#def").await;
     expect_error(&mut ws, "no_flow").await;
     send(
         &mut ws,
@@ -353,12 +352,7 @@ async fn hostile_frames_get_clear_errors_and_never_reach_the_terminal() {
         "no-hash-here".to_owned(),
         format!("{}#b", "a".repeat(10 * 1024)),
     ] {
-        send(
-            &mut ws,
-            "claude.auth.code",
-            json!({"key": TEST_KEY, "code": code}),
-        )
-        .await;
+        send_code(&mut ws, code).await;
         let data = expect_error(&mut ws, "invalid_code").await;
         assert_eq!(data["retry"], true);
     }
@@ -369,12 +363,7 @@ async fn hostile_frames_get_clear_errors_and_never_reach_the_terminal() {
         "nothing that failed validation was typed"
     );
     // The flow still works.
-    send(
-        &mut ws,
-        "claude.auth.code",
-        json!({"key": TEST_KEY, "code": "abc#def"}),
-    )
-    .await;
+    send_code(&mut ws, "abc#def").await;
     until(&mut ws, "complete").await;
 }
 
@@ -416,12 +405,7 @@ async fn a_dropped_connection_resumes_the_same_flow() {
     let resumed = last(&mut again, "url").await;
     assert_eq!(resumed["url"], url["url"]);
     assert_eq!(resumed["flow"], url["flow"]);
-    send(
-        &mut again,
-        "claude.auth.code",
-        json!({"key": TEST_KEY, "code": "abc#def"}),
-    )
-    .await;
+    send_code(&mut again, "abc#def").await;
     until(&mut again, "complete").await;
 }
 
@@ -456,12 +440,7 @@ async fn two_tabs_hold_two_independent_flows() {
     let url_b = last(&mut b, "url").await;
     assert_ne!(url_a["flow"], url_b["flow"]);
     assert_ne!(url_a["url"], url_b["url"]);
-    send(
-        &mut a,
-        "claude.auth.code",
-        json!({"key": TEST_KEY, "code": "only#a"}),
-    )
-    .await;
+    send_code(&mut a, "only#a").await;
     expect_error(&mut a, "network").await;
     // Tab B heard nothing of A's code, and its flow still waits for a code.
     send(&mut b, "claude.auth.retry", key()).await;
@@ -552,12 +531,7 @@ async fn no_token_or_api_key_ever_appears_in_a_frame_or_a_log_line() {
     let mut ws = setup.connect().await;
     send(&mut ws, "claude.auth.start", key()).await;
     let mut frames = until(&mut ws, "url").await;
-    send(
-        &mut ws,
-        "claude.auth.code",
-        json!({"key": TEST_KEY, "code": "abc123#def456"}),
-    )
-    .await;
+    send_code(&mut ws, "abc123#def456").await;
     frames.extend(until(&mut ws, "complete").await);
     let api_key = "sk-ant-api03-secretsecretsecretsecret";
     support::post_json(

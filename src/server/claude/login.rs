@@ -124,14 +124,9 @@ async fn run(
                         observed.into_iter().flat_map(|o| flow.observe(o, now)).collect()
                     }
                 };
-                ended = driver.apply(&mut flow, effects).await;
-                if !ended && flow.is_ended() {
-                    ended = true;
-                }
-                if matches!(read, Ok(0) | Err(_)) {
-                    // The terminal is gone: nothing more can happen.
-                    ended = true;
-                }
+                // Once the terminal is gone, nothing more can happen.
+                let terminal_gone = matches!(read, Ok(0) | Err(_));
+                ended = driver.apply(&mut flow, effects).await || flow.is_ended() || terminal_gone;
             }
             command = inbox.recv(), if commands_open => {
                 let now = Instant::now();
@@ -152,17 +147,18 @@ async fn run(
                     None => {
                         // Every handle is gone: nobody can resume this flow.
                         commands_open = false;
-                        flow.detach(now);
                         flow.cancel()
                     }
                 };
                 ended = driver.apply(&mut flow, effects).await;
             }
             _ = sleep_until(deadline) => {
-                let effects = flow.tick(Instant::now(), || screen.tail(TAIL_LINES).join(" / "));
-                if effects.iter().any(|e| matches!(e, Effect::Send(FlowEvent::Error { reason: crate::protocol::ErrorReason::CliFailed, .. }))) {
-                    tracing::warn!(screen = ?screen.tail(TAIL_LINES * 2), "the Claude CLI showed no sign-in link");
-                }
+                // The screen is asked for only when the CLI showed no link.
+                let effects = flow.tick(Instant::now(), || {
+                    let lines = screen.tail(TAIL_LINES);
+                    tracing::warn!(screen = ?lines, "the Claude CLI showed no sign-in link");
+                    lines.join(" / ")
+                });
                 ended = driver.apply(&mut flow, effects).await;
             }
         }
