@@ -164,3 +164,73 @@ fn sigint_stops_the_server_cleanly() {
     support::signal(server.pid(), "INT");
     assert!(server.wait_for_log("stopped", WAIT).is_some());
 }
+
+#[test]
+fn every_answer_carries_the_security_headers() {
+    let server = Server::start(&[("DISPATCH_KEY", TEST_KEY)]);
+    for (path, key) in [
+        ("/", None),
+        ("/settings", None),
+        ("/no-such-page", None),
+        ("/healthz", None),
+        ("/api/claude/auth", Some(TEST_KEY)),
+        ("/api/claude/auth", None),
+    ] {
+        let answer = get(&server.url(path), key);
+        assert_eq!(
+            answer.header("x-content-type-options"),
+            Some("nosniff"),
+            "{path}"
+        );
+        assert_eq!(answer.header("x-frame-options"), Some("DENY"), "{path}");
+        assert_eq!(
+            answer.header("referrer-policy"),
+            Some("no-referrer"),
+            "{path}"
+        );
+        let policy = answer.header("content-security-policy").unwrap_or_default();
+        assert!(
+            policy.contains("frame-ancestors 'none'"),
+            "{path}: {policy}"
+        );
+        assert!(!policy.contains("unsafe-inline"), "{path}: {policy}");
+    }
+}
+
+#[test]
+fn a_page_allows_only_its_own_hydration_script_by_nonce() {
+    let server = Server::start(&[("DISPATCH_KEY", TEST_KEY)]);
+    let first = get(&server.url("/settings"), None);
+    let policy = first.header("content-security-policy").unwrap().to_owned();
+    let nonce = policy
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .expect("a nonce in the policy");
+    assert!(nonce.len() >= 16, "{nonce}");
+    assert!(policy.contains("'wasm-unsafe-eval'"));
+    // Every inline script on the page carries that nonce.
+    let scripts = first.body.matches("<script").count();
+    assert!(scripts >= 1, "{}", first.body);
+    assert_eq!(
+        first.body.matches(&format!("nonce=\"{nonce}\"")).count(),
+        scripts,
+        "{}",
+        first.body
+    );
+    // A new page, a new nonce.
+    let second = get(&server.url("/settings"), None);
+    assert_ne!(
+        second.header("content-security-policy"),
+        Some(policy.as_str())
+    );
+}
+
+#[test]
+fn api_answers_are_never_cached() {
+    let server = Server::start(&[("DISPATCH_KEY", TEST_KEY)]);
+    for key in [Some(TEST_KEY), None] {
+        let answer = get(&server.url("/api/claude/auth"), key);
+        assert_eq!(answer.header("cache-control"), Some("no-store"));
+    }
+}

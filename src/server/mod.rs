@@ -5,6 +5,7 @@ pub mod api;
 pub mod claude;
 pub mod config;
 pub mod flows;
+pub mod headers;
 pub mod limits;
 pub mod origin;
 pub mod rlimit;
@@ -23,16 +24,19 @@ use state::AppState;
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
-    Router::new()
-        .route("/healthz", get(api::healthz))
-        .route(
-            "/api/claude/auth",
-            get(api::claude_status)
-                .post(api::store_api_key)
-                .delete(api::logout),
-        )
+    let api = headers::no_store(
+        Router::<AppState>::new()
+            .route("/healthz", get(api::healthz))
+            .route(
+                "/api/claude/auth",
+                get(api::claude_status)
+                    .post(api::store_api_key)
+                    .delete(api::logout),
+            ),
+    );
+    let pages = Router::<AppState>::new()
         .route("/ws", get(socket::upgrade))
         .leptos_routes(&state, routes, move || shell(options.clone()))
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        .with_state(state)
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell));
+    headers::secure(api.merge(pages).with_state(state))
 }
