@@ -234,3 +234,22 @@ fn api_answers_are_never_cached() {
         assert_eq!(answer.header("cache-control"), Some("no-store"));
     }
 }
+
+#[test]
+fn leptos_toml_is_read_at_run_time() {
+    let cwd = tempfile::tempdir().unwrap();
+    let ours =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/Leptos.toml")).unwrap();
+    std::fs::write(
+        cwd.path().join("Leptos.toml"),
+        ours.replace("output-name = \"dispatch\"", "output-name = \"renamed\""),
+    )
+    .unwrap();
+    let server = Server::start_in(&[("DISPATCH_KEY", TEST_KEY)], cwd.path());
+    let page = get(&server.url("/settings"), None).body;
+    assert!(page.contains("/pkg/renamed.js"), "{page}");
+    let elsewhere = Server::start(&[("DISPATCH_KEY", TEST_KEY)]);
+    assert!(get(&elsewhere.url("/settings"), None)
+        .body
+        .contains("/pkg/dispatch.js"));
+}
