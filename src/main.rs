@@ -13,7 +13,7 @@ use dispatch::server::{
     self,
     access::AccessKey,
     claude::{credentials::CredentialStore, flow::Timeouts, status::StatusReporter},
-    config::Config,
+    config::{Config, LogFormat},
     flows::Flows,
     limits::Limits,
     shutdown, site,
@@ -25,13 +25,15 @@ use tracing_subscriber::EnvFilter;
 async fn main() -> anyhow::Result<()> {
     let config = Config::parse();
     // Logs go to standard error; standard output carries only the key link.
-    tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
-        .init();
+        );
+    match config.log_format {
+        LogFormat::Json => logs.json().init(),
+        LogFormat::Text => logs.with_ansi(std::io::stderr().is_terminal()).init(),
+    }
 
     if let Some(limit) = server::rlimit::raise_open_files_limit() {
         tracing::debug!(limit, "open files limit");
@@ -55,7 +57,8 @@ async fn main() -> anyhow::Result<()> {
         config.credentials_dir(home.as_deref()),
         config.credentials_key_file(home.as_deref()),
     ));
-    let flows = Flows::new(config.max_flows as usize);
+    let metrics = Arc::new(dispatch::server::metrics::Metrics::default());
+    let flows = Flows::new(config.max_flows as usize, metrics.clone());
     let limits = Arc::new(Limits::new(
         config.starts_per_minute,
         dispatch::server::limits::BAD_KEYS_PER_MINUTE,
@@ -82,6 +85,7 @@ async fn main() -> anyhow::Result<()> {
         store,
         flows: flows.clone(),
         limits: limits.clone(),
+        metrics,
     };
     // Rate-limit memory: forget addresses that have been quiet.
     tokio::spawn(async move {

@@ -15,6 +15,7 @@ use dispatch::{
         flow::{FlowEvent, Timeouts},
         login::{self, FlowCommand, FlowHandle, LoginSettings},
     },
+    server::metrics::FlowOutcome,
 };
 use secrecy::ExposeSecret;
 use tokio::sync::mpsc;
@@ -28,7 +29,7 @@ struct Harness {
     input_log: PathBuf,
     handle: FlowHandle,
     events: mpsc::Receiver<FlowEvent>,
-    task: tokio::task::JoinHandle<()>,
+    task: tokio::task::JoinHandle<Option<FlowOutcome>>,
 }
 
 fn fake_cli(dir: &Path, scenario: &str, input_log: &Path) -> PathBuf {
@@ -148,13 +149,14 @@ impl Harness {
     }
 
     /// The flow's task has finished, and its CLI is gone.
-    async fn finished(self) {
+    async fn finished(self) -> Option<FlowOutcome> {
         let pid = self.handle.pid;
-        tokio::time::timeout(WAIT, self.task)
+        let outcome = tokio::time::timeout(WAIT, self.task)
             .await
             .expect("the flow ends")
             .unwrap();
         assert_gone(pid);
+        outcome
     }
 }
 
@@ -186,7 +188,7 @@ async fn a_good_code_ends_with_the_token_stored() {
     assert_eq!(stored.secret.expose_secret(), FAKE_TOKEN);
     // The code went in whole, then Enter: nothing else was typed.
     assert_eq!(h.typed(), "abc123#def456\r");
-    h.finished().await;
+    assert_eq!(h.finished().await, Some(FlowOutcome::Completed));
 }
 
 #[tokio::test]
@@ -267,7 +269,10 @@ async fn an_exchange_that_hangs_times_out() {
     h.send(FlowCommand::Code("abc#def".into())).await;
     let (reason, _, retry) = h.error().await;
     assert_eq!((reason, retry), (ErrorReason::Timeout, false));
-    h.finished().await;
+    assert_eq!(
+        h.finished().await,
+        Some(FlowOutcome::Failed(ErrorReason::Timeout))
+    );
 }
 
 #[tokio::test]

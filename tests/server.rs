@@ -253,3 +253,21 @@ fn leptos_toml_is_read_at_run_time() {
         .body
         .contains("/pkg/dispatch.js"));
 }
+
+#[test]
+fn logs_can_be_json_lines() {
+    let mut server = Server::start(&[("DISPATCH_KEY", TEST_KEY), ("DISPATCH_LOG_FORMAT", "json")]);
+    get(
+        &server.url("/api/claude/auth"),
+        Some("wrong-key-0123456789"),
+    );
+    let line = server
+        .wait_for_log("wrong access key", WAIT)
+        .expect("the refusal is logged");
+    let entry: serde_json::Value = serde_json::from_str(&line).expect("a JSON object per line");
+    assert_eq!(entry["level"], "INFO");
+    assert!(entry["fields"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("wrong access key"));
+}

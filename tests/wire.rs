@@ -585,3 +585,41 @@ async fn sigterm_tells_live_flows_the_server_restarts_and_kills_their_clis() {
         );
     }
 }
+
+#[tokio::test]
+async fn metrics_count_flows_by_outcome_behind_the_key() {
+    let setup = Setup::start("success", &[]);
+    let mut ws = setup.connect().await;
+    send(&mut ws, "claude.auth.start", key()).await;
+    last(&mut ws, "url").await;
+    send_code(&mut ws, "abc#def").await;
+    until(&mut ws, "complete").await;
+    send(&mut ws, "claude.auth.start", key()).await;
+    last(&mut ws, "url").await;
+    send(&mut ws, "claude.auth.cancel", key()).await;
+    expect_error(&mut ws, "cancelled").await;
+    send(&mut ws, "claude.auth.start", key()).await;
+    last(&mut ws, "url").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    let url = setup.server.url("/metrics");
+    assert_eq!(get(&url, None).status, 401);
+    let answer = get(&url, Some(TEST_KEY));
+    assert_eq!(answer.status, 200);
+    assert!(answer.content_type.starts_with("text/plain; version=0.0.4"));
+    for line in [
+        "dispatch_login_flows_started_total 3",
+        "dispatch_login_flows_completed_total 1",
+        "dispatch_login_flows_failed_total{reason=\"cancelled\"} 1",
+        "dispatch_login_flow_duration_seconds_count 2",
+        "dispatch_login_flows_live 1",
+        "dispatch_running_clis 1",
+        "dispatch_websocket_connections 1",
+    ] {
+        assert!(
+            answer.body.lines().any(|l| l == line),
+            "{line} missing from\n{}",
+            answer.body
+        );
+    }
+}

@@ -181,6 +181,18 @@ pub async fn logout(
     })))
 }
 
+/// `GET /metrics`: the Prometheus text format (behind the key: scrapers send
+/// it as a bearer token).
+pub async fn metrics(_: Authorized, State(state): State<AppState>) -> impl IntoResponse {
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        state.metrics.render(state.flows.count()),
+    )
+}
+
 /// `GET /healthz`: the process serves requests. Needs no key and says nothing else.
 pub async fn healthz() -> &'static str {
     "ok"

@@ -55,6 +55,10 @@ pub struct Config {
     #[arg(long, env = "DISPATCH_ALLOWED_ORIGINS", value_delimiter = ',')]
     pub allowed_origins: Vec<String>,
 
+    /// Log format: `text` for people, `json` (one object a line) for collectors.
+    #[arg(long, env = "DISPATCH_LOG_FORMAT", value_enum, default_value = "text")]
+    pub log_format: LogFormat,
+
     /// Login flows one client address may start per minute.
     #[arg(long, env = "DISPATCH_STARTS_PER_MINUTE", default_value_t = 10,
           value_parser = clap::value_parser!(u32).range(1..))]
@@ -69,6 +73,12 @@ pub struct Config {
     #[arg(long, env = "DISPATCH_MAX_FLOWS", default_value_t = 8,
           value_parser = clap::value_parser!(u32).range(1..))]
     pub max_flows: u32,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 impl Config {
@@ -129,6 +139,7 @@ mod tests {
                 "DISPATCH_ALLOWED_ORIGINS",
                 "DISPATCH_CREDENTIALS_KEY_FILE",
                 "DISPATCH_KEY",
+                "DISPATCH_LOG_FORMAT",
                 "DISPATCH_MAX_FLOWS",
                 "DISPATCH_RESUME_GRACE_MS",
                 "DISPATCH_STARTS_PER_MINUTE",

@@ -14,6 +14,7 @@ use super::claude::{
     login::{self, FlowCommand, FlowHandle, LoginSettings},
     pty::PtyError,
 };
+use super::metrics::Metrics;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -34,13 +35,15 @@ struct Live {
 pub struct Flows {
     live: Arc<Mutex<Live>>,
     max: usize,
+    metrics: Arc<Metrics>,
 }
 
 impl Flows {
-    pub fn new(max: usize) -> Self {
+    pub fn new(max: usize, metrics: Arc<Metrics>) -> Self {
         Self {
             live: Arc::default(),
             max,
+            metrics,
         }
     }
 
@@ -78,10 +81,13 @@ impl Flows {
             }
             live.flows.insert(id.clone(), handle.clone());
         }
+        self.metrics.flow_started();
         let registry = self.clone();
         let flow_id = id.clone();
+        let started = std::time::Instant::now();
         tokio::spawn(async move {
-            driver.await;
+            let outcome = driver.await;
+            registry.metrics.flow_ended(outcome, started.elapsed());
             registry.lock().flows.remove(&flow_id);
         });
         Ok((id, handle))

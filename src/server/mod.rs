@@ -7,6 +7,7 @@ pub mod config;
 pub mod flows;
 pub mod headers;
 pub mod limits;
+pub mod metrics;
 pub mod origin;
 pub mod rlimit;
 pub mod shutdown;
@@ -27,6 +28,7 @@ pub fn router(state: AppState) -> Router {
     let api = headers::no_store(
         Router::<AppState>::new()
             .route("/healthz", get(api::healthz))
+            .route("/metrics", get(api::metrics))
             .route(
                 "/api/claude/auth",
                 get(api::claude_status)

@@ -103,6 +103,8 @@ impl Connection {
     }
 
     async fn run(mut self, mut socket: WebSocket) {
+        let metrics = self.state.metrics.clone();
+        let _counted = metrics.websocket_opened();
         loop {
             let flow_event = async {
                 match self.flow.as_mut() {

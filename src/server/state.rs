@@ -10,6 +10,7 @@ use super::{
     claude::{credentials::CredentialStore, flow::Timeouts, status::StatusReporter},
     flows::Flows,
     limits::Limits,
+    metrics::Metrics,
 };
 
 /// The login feature's settings, from the configuration.
@@ -34,6 +35,7 @@ pub struct AppState {
     pub store: Arc<CredentialStore>,
     pub flows: Flows,
     pub limits: Arc<Limits>,
+    pub metrics: Arc<Metrics>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

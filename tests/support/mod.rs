@@ -27,6 +27,7 @@ const HOST_VARIABLES: &[&str] = &[
     "DISPATCH_CREDENTIALS_KEY_FILE",
     "DISPATCH_RESUME_GRACE_MS",
     "DISPATCH_STARTS_PER_MINUTE",
+    "DISPATCH_LOG_FORMAT",
     "FAKE_CLAUDE_SCENARIO",
     "FAKE_CLAUDE_LOG",
 ];
@@ -90,8 +91,9 @@ impl Server {
             .wait_for_log("listening on http://", Duration::from_secs(20))
             .expect("the server announces its address");
         let start = line.find("http://").expect("an address");
+        // Text or JSON logs: the address ends at a space or a quote.
         server.base_url = line[start..]
-            .split_whitespace()
+            .split(|c: char| c.is_whitespace() || c == '"')
             .next()
             .expect("an address")
             .trim_end_matches('/')

@@ -13,7 +13,7 @@ use super::{
     pty::{PtyProcess, COLUMNS, ROWS},
     screen::Screen,
 };
-use crate::protocol::AuthMethod;
+use crate::{protocol::AuthMethod, server::metrics::FlowOutcome};
 
 /// What a connection can ask of its flow.
 pub enum FlowCommand {
@@ -52,7 +52,7 @@ pub struct FlowHandle {
 pub fn start(
     settings: &LoginSettings,
     events: mpsc::Sender<FlowEvent>,
-) -> Result<(FlowHandle, tokio::task::JoinHandle<()>), super::pty::PtyError> {
+) -> Result<(FlowHandle, tokio::task::JoinHandle<Option<FlowOutcome>>), super::pty::PtyError> {
     let (handle, driver) = prepare(settings, events)?;
     Ok((handle, tokio::spawn(driver)))
 }
@@ -65,7 +65,7 @@ pub fn prepare(
 ) -> Result<
     (
         FlowHandle,
-        impl std::future::Future<Output = ()> + Send + 'static,
+        impl std::future::Future<Output = Option<FlowOutcome>> + Send + 'static,
     ),
     super::pty::PtyError,
 > {
@@ -89,7 +89,7 @@ async fn run(
     settings: LoginSettings,
     mut inbox: mpsc::Receiver<FlowCommand>,
     events: mpsc::Sender<FlowEvent>,
-) {
+) -> Option<FlowOutcome> {
     let mut screen = Screen::new(
         NonZeroU16::new(ROWS).unwrap_or(NonZeroU16::MIN),
         NonZeroU16::new(COLUMNS).unwrap_or(NonZeroU16::MIN),
@@ -99,6 +99,7 @@ async fn run(
         pty,
         events: Some(events),
         store: settings.store,
+        outcome: None,
     };
     let mut ended = driver.apply(&mut flow, first).await;
     // PTY reads come in at most 4 KiB.
@@ -164,6 +165,7 @@ async fn run(
         }
     }
     driver.pty.kill().await;
+    driver.outcome
 }
 
 async fn sleep_until(deadline: Option<tokio::time::Instant>) {
@@ -177,6 +179,8 @@ struct Driver {
     pty: PtyProcess,
     events: Option<mpsc::Sender<FlowEvent>>,
     store: Arc<CredentialStore>,
+    /// How the flow ended, once it has (for the metrics).
+    outcome: Option<FlowOutcome>,
 }
 
 impl Driver {
@@ -230,6 +234,15 @@ impl Driver {
     }
 
     async fn send(&mut self, event: FlowEvent) {
+        match &event {
+            FlowEvent::Complete => self.outcome = Some(FlowOutcome::Completed),
+            FlowEvent::Error {
+                reason,
+                retry: false,
+                ..
+            } => self.outcome = Some(FlowOutcome::Failed(*reason)),
+            _ => {}
+        }
         if let Some(events) = &self.events {
             if events.send(event).await.is_err() {
                 self.events = None;
