@@ -96,27 +96,20 @@ impl Metrics {
         };
         let mut out = String::new();
         let o = &mut out;
-        header(
+        let count_of = |n: &AtomicU64| n.load(Ordering::Relaxed) as i64;
+        sample(
             o,
             "dispatch_login_flows_started_total",
             "counter",
             "Login flows started.",
+            count_of(&self.started),
         );
-        let _ = writeln!(
-            o,
-            "dispatch_login_flows_started_total {}",
-            self.started.load(Ordering::Relaxed)
-        );
-        header(
+        sample(
             o,
             "dispatch_login_flows_completed_total",
             "counter",
             "Login flows that stored a token.",
-        );
-        let _ = writeln!(
-            o,
-            "dispatch_login_flows_completed_total {}",
-            self.completed.load(Ordering::Relaxed)
+            count_of(&self.completed),
         );
         header(
             o,
@@ -137,32 +130,39 @@ impl Metrics {
         }
         let _ = writeln!(o, "{duration}_bucket{{le=\"+Inf\"}} {count}\n{duration}_sum {sum}\n{duration}_count {count}");
         let websockets = self.websockets.load(Ordering::Relaxed);
-        for (name, help, value) in [
-            (
-                "dispatch_login_flows_live",
-                "Login flows running now.",
-                live_flows as i64,
-            ),
-            (
-                "dispatch_running_clis",
-                "Claude CLI processes running now.",
-                live_flows as i64,
-            ),
-            (
-                "dispatch_websocket_connections",
-                "Open websocket connections.",
-                websockets,
-            ),
-        ] {
-            header(o, name, "gauge", help);
-            let _ = writeln!(o, "{name} {value}");
-        }
+        sample(
+            o,
+            "dispatch_login_flows_live",
+            "gauge",
+            "Login flows running now.",
+            live_flows as i64,
+        );
+        sample(
+            o,
+            "dispatch_running_clis",
+            "gauge",
+            "Claude CLI processes running now.",
+            live_flows as i64,
+        );
+        sample(
+            o,
+            "dispatch_websocket_connections",
+            "gauge",
+            "Open websocket connections.",
+            websockets,
+        );
         out
     }
 }
 
 fn header(out: &mut String, name: &str, kind: &str, help: &str) {
     let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+}
+
+/// A metric with one value: its header, then the value.
+fn sample(out: &mut String, name: &str, kind: &str, help: &str, value: i64) {
+    header(out, name, kind, help);
+    let _ = writeln!(out, "{name} {value}");
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
