@@ -2,11 +2,9 @@
 //! (and the real CLI from node_modules), the state machine, the store.
 #![cfg(feature = "ssr")]
 
-use std::{
-    path::{Path, PathBuf},
-    sync::Arc,
-    time::Duration,
-};
+mod support;
+
+use std::{path::PathBuf, sync::Arc, time::Duration};
 
 use dispatch::{
     protocol::{ErrorReason, FlowStage},
@@ -32,24 +30,6 @@ struct Harness {
     task: tokio::task::JoinHandle<Option<FlowOutcome>>,
 }
 
-fn fake_cli(dir: &Path, scenario: &str, input_log: &Path) -> PathBuf {
-    // A wrapper script: the scenario travels in the environment, as an
-    // operator's settings would.
-    let script = dir.join("claude");
-    std::fs::write(
-        &script,
-        format!(
-            "#!/bin/sh\nFAKE_CLAUDE_SCENARIO={scenario} FAKE_CLAUDE_LOG={} exec {} \"$@\"\n",
-            input_log.display(),
-            env!("CARGO_BIN_EXE_fake-claude")
-        ),
-    )
-    .unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
-    script
-}
-
 fn short_timeouts() -> Timeouts {
     Timeouts {
         url: Duration::from_secs(2),
@@ -66,7 +46,18 @@ fn start_with(
 ) -> Harness {
     let tmp = tempfile::tempdir().unwrap();
     let input_log = tmp.path().join("typed");
-    let cli = cli.unwrap_or_else(|| fake_cli(tmp.path(), scenario, &input_log));
+    // The scenario travels in the environment, as an operator's settings would.
+    let cli = cli.unwrap_or_else(|| {
+        let log = input_log.display().to_string();
+        support::fake_cli(
+            tmp.path(),
+            "claude",
+            &[
+                ("FAKE_CLAUDE_SCENARIO", scenario),
+                ("FAKE_CLAUDE_LOG", &log),
+            ],
+        )
+    });
     let store = Arc::new(CredentialStore::new(
         tmp.path().join("credentials"),
         tmp.path().join("key/credentials.key"),

@@ -3,6 +3,8 @@
 //! started. Alone in its own test binary so no other test opens files meanwhile.
 #![cfg(feature = "ssr")]
 
+mod support;
+
 use std::{path::PathBuf, sync::Arc, time::Duration};
 
 use dispatch::server::claude::{
@@ -16,39 +18,12 @@ fn open_fds() -> usize {
     std::fs::read_dir("/proc/self/fd").unwrap().count()
 }
 
-/// Our children (any state, zombies included), from /proc.
+/// Our children (any state, zombies included).
 fn children() -> Vec<String> {
-    let me = std::process::id().to_string();
-    let mut found = Vec::new();
-    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
-            continue;
-        };
-        // pid (comm) state ppid ...: comm may hold spaces, so split after ')'.
-        let Some((head, rest)) = stat.rsplit_once(") ") else {
-            continue;
-        };
-        let fields: Vec<&str> = rest.split_whitespace().collect();
-        if fields.get(1) == Some(&me.as_str()) {
-            found.push(format!("{head}) {}", fields[0]));
-        }
-    }
-    found
-}
-
-fn fake(dir: &std::path::Path, scenario: &str) -> PathBuf {
-    use std::os::unix::fs::PermissionsExt;
-    let script = dir.join(format!("claude-{scenario}"));
-    std::fs::write(
-        &script,
-        format!(
-            "#!/bin/sh\nFAKE_CLAUDE_SCENARIO={scenario} exec {} \"$@\"\n",
-            env!("CARGO_BIN_EXE_fake-claude")
-        ),
-    )
-    .unwrap();
-    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
-    script
+    support::children_of(std::process::id())
+        .into_iter()
+        .map(|(_, described)| described)
+        .collect()
 }
 
 #[tokio::test]
@@ -60,7 +35,14 @@ async fn flows_leave_no_process_and_no_file_descriptor_behind() {
     ));
     let scripts: Vec<(PathBuf, &str)> = ["success", "network", "crash", "hang", "hang"]
         .iter()
-        .map(|s| (fake(tmp.path(), s), *s))
+        .map(|s| {
+            let cli = support::fake_cli(
+                tmp.path(),
+                &format!("claude-{s}"),
+                &[("FAKE_CLAUDE_SCENARIO", s)],
+            );
+            (cli, *s)
+        })
         .collect();
     let before = open_fds();
     for (round, (cli, scenario)) in scripts.into_iter().enumerate() {

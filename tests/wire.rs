@@ -75,27 +75,8 @@ impl Setup {
 
     /// Processes the server runs now (its CLIs).
     fn children(&self) -> usize {
-        children_of(self.server.pid())
+        support::children_of(self.server.pid() as u32).len()
     }
-}
-
-fn children_of(pid: i32) -> usize {
-    child_pids(pid).len()
-}
-
-fn child_pids(pid: i32) -> Vec<i32> {
-    let pid = pid.to_string();
-    std::fs::read_dir("/proc")
-        .unwrap()
-        .flatten()
-        .filter_map(|e| {
-            let stat = std::fs::read_to_string(e.path().join("stat")).ok()?;
-            let (head, rest) = stat.rsplit_once(") ")?;
-            (rest.split_whitespace().nth(1) == Some(pid.as_str()))
-                .then(|| head.split_whitespace().next()?.parse().ok())
-                .flatten()
-        })
-        .collect()
 }
 
 async fn send(ws: &mut Ws, event: &str, data: Value) {
@@ -131,6 +112,12 @@ async fn until(ws: &mut Ws, name: &str) -> Vec<Value> {
 
 async fn last(ws: &mut Ws, name: &str) -> Value {
     until(ws, name).await.pop().unwrap()["data"].clone()
+}
+
+/// Starts a flow and waits for its link; the `claude.auth.url` data.
+async fn start_flow(ws: &mut Ws) -> Value {
+    send(ws, "claude.auth.start", key()).await;
+    last(ws, "url").await
 }
 
 async fn send_code(ws: &mut Ws, code: impl serde::Serialize) {
@@ -268,10 +255,8 @@ async fn past_the_global_cap_starts_are_busy() {
     let mut a = setup.connect().await;
     let mut b = setup.connect().await;
     let mut c = setup.connect().await;
-    send(&mut a, "claude.auth.start", key()).await;
-    until(&mut a, "url").await;
-    send(&mut b, "claude.auth.start", key()).await;
-    until(&mut b, "url").await;
+    start_flow(&mut a).await;
+    start_flow(&mut b).await;
     send(&mut c, "claude.auth.start", key()).await;
     let data = expect_error(&mut c, "busy").await;
     assert_eq!(data["retry"], false);
@@ -279,8 +264,7 @@ async fn past_the_global_cap_starts_are_busy() {
     send(&mut a, "claude.auth.cancel", key()).await;
     expect_error(&mut a, "cancelled").await;
     tokio::time::sleep(Duration::from_millis(300)).await;
-    send(&mut c, "claude.auth.start", key()).await;
-    until(&mut c, "url").await;
+    start_flow(&mut c).await;
 }
 
 #[tokio::test]
@@ -342,8 +326,7 @@ async fn hostile_frames_get_clear_errors_and_never_reach_the_terminal() {
     expect_error(&mut ws, "no_flow").await;
 
     // With a flow: codes that fail validation are refused, nothing is typed.
-    send(&mut ws, "claude.auth.start", key()).await;
-    until(&mut ws, "url").await;
+    start_flow(&mut ws).await;
     for code in [
         "abc\u{1b}[2J#def".to_owned(),
         "abc#def\u{7}".to_owned(),
@@ -383,8 +366,7 @@ async fn a_flood_is_slowed_down_and_others_are_still_served() {
     }
     assert_eq!(reasons.last(), Some(&json!("rate_limited")), "{reasons:?}");
     let mut other = setup.connect().await;
-    send(&mut other, "claude.auth.start", key()).await;
-    until(&mut other, "url").await;
+    start_flow(&mut other).await;
     assert_eq!(get(&setup.server.url("/healthz"), None).status, 200);
 }
 
@@ -392,8 +374,7 @@ async fn a_flood_is_slowed_down_and_others_are_still_served() {
 async fn a_dropped_connection_resumes_the_same_flow() {
     let setup = Setup::start("success", &[("DISPATCH_RESUME_GRACE_MS", "1500")]);
     let mut ws = setup.connect().await;
-    send(&mut ws, "claude.auth.start", key()).await;
-    let url = last(&mut ws, "url").await;
+    let url = start_flow(&mut ws).await;
     drop(ws);
     let mut again = setup.connect().await;
     send(
@@ -413,8 +394,7 @@ async fn a_dropped_connection_resumes_the_same_flow() {
 async fn after_the_grace_a_dropped_flow_is_gone() {
     let setup = Setup::start("success", &[("DISPATCH_RESUME_GRACE_MS", "500")]);
     let mut ws = setup.connect().await;
-    send(&mut ws, "claude.auth.start", key()).await;
-    let url = last(&mut ws, "url").await;
+    let url = start_flow(&mut ws).await;
     assert_eq!(setup.children(), 1);
     drop(ws);
     tokio::time::sleep(Duration::from_millis(1500)).await;
@@ -453,10 +433,8 @@ async fn two_tabs_hold_two_independent_flows() {
 async fn a_second_start_ends_the_first_flow_of_the_connection() {
     let setup = Setup::start("success", &[]);
     let mut ws = setup.connect().await;
-    send(&mut ws, "claude.auth.start", key()).await;
-    let first = last(&mut ws, "url").await;
-    send(&mut ws, "claude.auth.start", key()).await;
-    let second = last(&mut ws, "url").await;
+    let first = start_flow(&mut ws).await;
+    let second = start_flow(&mut ws).await;
     assert_ne!(first["flow"], second["flow"]);
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(setup.children(), 1);
@@ -562,9 +540,11 @@ async fn no_token_or_api_key_ever_appears_in_a_frame_or_a_log_line() {
 async fn sigterm_tells_live_flows_the_server_restarts_and_kills_their_clis() {
     let mut setup = Setup::start("success", &[]);
     let mut ws = setup.connect().await;
-    send(&mut ws, "claude.auth.start", key()).await;
-    last(&mut ws, "url").await;
-    let clis = child_pids(setup.server.pid());
+    start_flow(&mut ws).await;
+    let clis: Vec<i32> = support::children_of(setup.server.pid() as u32)
+        .into_iter()
+        .map(|(pid, _)| pid)
+        .collect();
     assert_eq!(clis.len(), 1);
     support::signal(setup.server.pid(), "TERM");
     let data = expect_error(&mut ws, "cancelled").await;
@@ -590,16 +570,13 @@ async fn sigterm_tells_live_flows_the_server_restarts_and_kills_their_clis() {
 async fn metrics_count_flows_by_outcome_behind_the_key() {
     let setup = Setup::start("success", &[]);
     let mut ws = setup.connect().await;
-    send(&mut ws, "claude.auth.start", key()).await;
-    last(&mut ws, "url").await;
+    start_flow(&mut ws).await;
     send_code(&mut ws, "abc#def").await;
     until(&mut ws, "complete").await;
-    send(&mut ws, "claude.auth.start", key()).await;
-    last(&mut ws, "url").await;
+    start_flow(&mut ws).await;
     send(&mut ws, "claude.auth.cancel", key()).await;
     expect_error(&mut ws, "cancelled").await;
-    send(&mut ws, "claude.auth.start", key()).await;
-    last(&mut ws, "url").await;
+    start_flow(&mut ws).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
 
     let url = setup.server.url("/metrics");

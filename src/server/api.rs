@@ -14,7 +14,7 @@ use crate::protocol::{ApiError, AuthMethod, ClaudeStatus, CredentialSource, Erro
 use super::{
     access::bearer_token,
     claude::credentials::{Credential, CredentialError},
-    state::AppState,
+    state::{AppState, KeyRefusal},
 };
 
 /// A REST failure: its HTTP status and the JSON body of DESIGN.md.
@@ -73,24 +73,16 @@ impl FromRequestParts<AppState> for Authorized {
             .extensions
             .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
             .map(|c| c.0.ip());
-        if let Some(ip) = ip {
-            if !state.limits.may_try_key(ip) {
-                return Err(ApiFailure::RateLimited);
-            }
-        }
         let token = parts
             .headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(bearer_token)
-            .ok_or(ApiFailure::MissingKey)?;
-        if state.key.matches(token) {
-            return Ok(Authorized);
-        }
-        tracing::info!(?ip, "a request with a wrong access key was refused");
-        match ip {
-            Some(ip) if !state.limits.bad_key(ip) => Err(ApiFailure::RateLimited),
-            _ => Err(ApiFailure::WrongKey),
+            .and_then(bearer_token);
+        match state.check_key(ip, token, "http") {
+            Ok(()) => Ok(Authorized),
+            Err(KeyRefusal::Missing) => Err(ApiFailure::MissingKey),
+            Err(KeyRefusal::Wrong) => Err(ApiFailure::WrongKey),
+            Err(KeyRefusal::RateLimited) => Err(ApiFailure::RateLimited),
         }
     }
 }

@@ -25,7 +25,7 @@ use super::{
     },
     flows::StartError,
     origin::origin_allowed,
-    state::AppState,
+    state::{AppState, KeyRefusal},
 };
 use crate::protocol::{
     client_event, ClientFrame, CodeData, ErrorReason, KeyOnly, ResumeData, ServerEvent,
@@ -228,21 +228,16 @@ impl Connection {
                 return Err(bad_request(format!("Unknown event \"{shown}\".")));
             }
         };
-        let limits = &self.state.limits;
-        if !limits.may_try_key(self.ip) {
-            return Err(rate_limited_keys());
-        }
-        if !self.state.key.matches(&key) {
-            tracing::info!(ip = %self.ip, "a websocket event with a wrong access key was refused");
-            return Err(if limits.bad_key(self.ip) {
-                ServerEvent::error(
+        match self.state.check_key(Some(self.ip), Some(&key), "websocket") {
+            Ok(()) => {}
+            Err(KeyRefusal::RateLimited) => return Err(rate_limited_keys()),
+            Err(KeyRefusal::Wrong | KeyRefusal::Missing) => {
+                return Err(ServerEvent::error(
                     ErrorReason::Unauthorized,
                     "That access key is not right.",
                     false,
-                )
-            } else {
-                rate_limited_keys()
-            });
+                ))
+            }
         }
         if !self.state.login.enabled && !matches!(request, Request::Cancel) {
             return Err(ServerEvent::error(

@@ -1,6 +1,6 @@
 //! What every request handler can reach.
 
-use std::{path::PathBuf, sync::Arc, time::Duration};
+use std::{net::IpAddr, path::PathBuf, sync::Arc, time::Duration};
 
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
@@ -36,6 +36,40 @@ pub struct AppState {
     pub flows: Flows,
     pub limits: Arc<Limits>,
     pub metrics: Arc<Metrics>,
+}
+
+/// Why a key was not accepted.
+#[derive(Debug, PartialEq, Eq)]
+pub enum KeyRefusal {
+    /// No key was given (not counted against the address).
+    Missing,
+    Wrong,
+    /// Too many wrong keys from this address: refused, right key or not.
+    RateLimited,
+}
+
+impl AppState {
+    /// The one key check of the API and the websocket: the lockout first,
+    /// then the key in constant time, counting a wrong one against `ip`.
+    pub fn check_key(
+        &self,
+        ip: Option<IpAddr>,
+        candidate: Option<&str>,
+        via: &'static str,
+    ) -> Result<(), KeyRefusal> {
+        if ip.is_some_and(|ip| !self.limits.may_try_key(ip)) {
+            return Err(KeyRefusal::RateLimited);
+        }
+        let candidate = candidate.ok_or(KeyRefusal::Missing)?;
+        if self.key.matches(candidate) {
+            return Ok(());
+        }
+        tracing::info!(?ip, via, "a wrong access key was refused");
+        match ip {
+            Some(ip) if !self.limits.bad_key(ip) => Err(KeyRefusal::RateLimited),
+            _ => Err(KeyRefusal::Wrong),
+        }
+    }
 }
 
 impl FromRef<AppState> for LeptosOptions {

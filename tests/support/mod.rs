@@ -259,3 +259,42 @@ pub fn script(dir: &Path, name: &str, body: &str) -> std::path::PathBuf {
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
     path
 }
+
+/// The children of process `pid` (any state, zombies included), from /proc:
+/// each as its pid and `pid (comm) state`.
+pub fn children_of(pid: u32) -> Vec<(i32, String)> {
+    let pid = pid.to_string();
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").expect("/proc").flatten() {
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            continue;
+        };
+        // pid (comm) state ppid ...: comm may hold spaces, so split after ')'.
+        let Some((head, rest)) = stat.rsplit_once(") ") else {
+            continue;
+        };
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        if fields.get(1) == Some(&pid.as_str()) {
+            let child = head.split_whitespace().next().and_then(|p| p.parse().ok());
+            if let Some(child) = child {
+                found.push((child, format!("{head}) {}", fields[0])));
+            }
+        }
+    }
+    found
+}
+
+/// A `claude` that runs the fake CLI with `env` (the scenario, a log…), as
+/// an operator's settings would reach the real one.
+pub fn fake_cli(dir: &Path, name: &str, env: &[(&str, &str)]) -> std::path::PathBuf {
+    let vars: Vec<String> = env.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    script(
+        dir,
+        name,
+        &format!(
+            "{} exec {} \"$@\"",
+            vars.join(" "),
+            env!("CARGO_BIN_EXE_fake-claude")
+        ),
+    )
+}

@@ -151,19 +151,6 @@ impl PtyProcess {
         );
     }
 
-    /// Waits for the child to end by itself, at most `within`; kills it after that.
-    pub async fn wait_or_kill(mut self, within: Duration) -> Option<portable_pty::ExitStatus> {
-        let deadline = tokio::time::Instant::now() + within;
-        while tokio::time::Instant::now() < deadline {
-            if let Some(status) = self.try_exit_status() {
-                return Some(status);
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-        self.kill().await;
-        None
-    }
-
     fn signal_group(&self, signal: libc::c_int) {
         // SAFETY: kill(2) with a negative pid signals the child's process
         // group; the child leads its own session (portable-pty's setsid).
