@@ -1,10 +1,6 @@
 //! The `dispatch` server binary: read the configuration, serve, stop cleanly.
 
-use std::{
-    io::IsTerminal,
-    net::{Ipv4Addr, SocketAddr},
-    sync::Arc,
-};
+use std::{io::IsTerminal, net::SocketAddr, sync::Arc};
 
 use anyhow::Context;
 use axum::serve::ListenerExt;
@@ -13,11 +9,14 @@ use dispatch::server::{
     self,
     access::AccessKey,
     claude::{credentials::CredentialStore, flow::Timeouts, status::StatusReporter},
-    config::{Config, LogFormat},
+    config::{Command, Config, LogFormat},
     flows::Flows,
+    healthcheck,
     limits::Limits,
     shutdown, site,
     state::{AppState, LoginConfig},
+    tls::{self, TlsListener},
+    transport::Transport,
 };
 use tracing_subscriber::EnvFilter;
 
@@ -35,6 +34,22 @@ async fn main() -> anyhow::Result<()> {
         LogFormat::Text => logs.with_ansi(std::io::stderr().is_terminal()).init(),
     }
 
+    if config.command == Some(Command::Healthcheck) {
+        let cert = config
+            .serves_tls()
+            .then_some(config.tls_cert.as_deref())
+            .flatten();
+        return healthcheck::check(config.addr, cert)
+            .await
+            .context("unhealthy");
+    }
+    config.check_exposure()?;
+    // Read before listening: a bad certificate stops the start, with its reason.
+    let tls = match (&config.tls_cert, &config.tls_key) {
+        (Some(cert), Some(key)) => Some(tls::server_config(cert, key)?),
+        _ => None,
+    };
+
     if let Some(limit) = server::rlimit::raise_open_files_limit() {
         tracing::debug!(limit, "open files limit");
     }
@@ -47,7 +62,7 @@ async fn main() -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {}", config.addr))?;
     let addr = listener.local_addr()?;
-    announce(addr, &key);
+    announce(addr, &key, tls.is_some());
     if !config.auth_enabled {
         tracing::info!("Claude login is turned off (CLAUDE_AUTH_ENABLED=false)");
     }
@@ -86,7 +101,14 @@ async fn main() -> anyhow::Result<()> {
         flows: flows.clone(),
         limits: limits.clone(),
         metrics,
+        transport: Arc::new(Transport {
+            tls: tls.is_some(),
+            trusted_proxies: config.trusted_proxies.clone(),
+        }),
     };
+    if !config.trusted_proxies.is_empty() {
+        tracing::info!(proxies = ?config.trusted_proxies, "X-Forwarded-* headers are believed from these proxies only");
+    }
     // Rate-limit memory: forget addresses that have been quiet.
     tokio::spawn(async move {
         let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
@@ -96,35 +118,45 @@ async fn main() -> anyhow::Result<()> {
         }
     });
     let app = server::router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let stopped = async move {
+        stop.requested().await;
+        // Live flows hear that the server restarts; their CLIs are killed.
+        flows.shut_down().await;
+    };
     // Events are small frames sent one by one: without TCP_NODELAY, Nagle's
     // algorithm and delayed ACKs hold some back for 40 ms.
-    let listener = listener.tap_io(|tcp| {
-        if let Err(error) = tcp.set_nodelay(true) {
-            tracing::debug!(%error, "TCP_NODELAY could not be set");
+    match tls {
+        None => {
+            let listener = listener.tap_io(|tcp| no_delay(tcp));
+            axum::serve(listener, app)
+                .with_graceful_shutdown(stopped)
+                .await
         }
-    });
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            stop.requested().await;
-            // Live flows hear that the server restarts; their CLIs are killed.
-            flows.shut_down().await;
-        })
-        .await
-        .context("the server stopped with an error")?;
+        Some(tls) => {
+            let listener = TlsListener::new(listener, tls)?.tap_io(|tls| no_delay(tls.get_ref().0));
+            axum::serve(listener, app)
+                .with_graceful_shutdown(stopped)
+                .await
+        }
+    }
+    .context("the server stopped with an error")?;
     tracing::info!("stopped");
     Ok(())
 }
 
+fn no_delay(tcp: &tokio::net::TcpStream) {
+    if let Err(error) = tcp.set_nodelay(true) {
+        tracing::debug!(%error, "TCP_NODELAY could not be set");
+    }
+}
+
 /// Says where the app is. A generated key is printed once, to standard output
 /// only (never to the log), inside the link that opens the app with it.
-fn announce(addr: SocketAddr, key: &AccessKey) {
+fn announce(addr: SocketAddr, key: &AccessKey, tls: bool) {
     // A wildcard address is reachable on loopback; show that one.
-    let shown = if addr.ip().is_unspecified() {
-        SocketAddr::new(Ipv4Addr::LOCALHOST.into(), addr.port())
-    } else {
-        addr
-    };
-    let base = format!("http://{shown}");
+    let shown = healthcheck::local_address(addr);
+    let scheme = if tls { "https" } else { "http" };
+    let base = format!("{scheme}://{shown}");
     tracing::info!(%addr, "Dispatch is listening on {base}/");
     if key.was_generated() {
         println!(

@@ -71,8 +71,8 @@ impl FromRequestParts<AppState> for Authorized {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiFailure> {
         let ip = parts
             .extensions
-            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-            .map(|c| c.0.ip());
+            .get::<super::transport::Client>()
+            .and_then(|c| c.ip);
         let token = parts
             .headers
             .get(header::AUTHORIZATION)

@@ -1,9 +1,14 @@
 //! The server's configuration: every setting is a flag and an environment
 //! variable (DESIGN.md, "Names and configuration").
 
-use std::{net::SocketAddr, path::PathBuf, time::Duration};
+use std::{
+    net::{IpAddr, SocketAddr},
+    path::PathBuf,
+    time::Duration,
+};
 
 use clap::Parser;
+use ipnet::IpNet;
 use secrecy::SecretString;
 
 /// Dispatch: sign the Claude Code CLI on this server into a Claude account from a browser.
@@ -73,6 +78,66 @@ pub struct Config {
     #[arg(long, env = "DISPATCH_MAX_FLOWS", default_value_t = 8,
           value_parser = clap::value_parser!(u32).range(1..))]
     pub max_flows: u32,
+
+    /// Serve HTTPS with this certificate chain (PEM); needs --tls-key.
+    #[arg(long, env = "DISPATCH_TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// The private key of --tls-cert (PEM).
+    #[arg(long, env = "DISPATCH_TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+
+    /// Reverse proxies (addresses or networks, comma-separated) whose
+    /// X-Forwarded-For / -Proto / -Host headers are believed.
+    #[arg(long, env = "DISPATCH_TRUSTED_PROXIES", value_delimiter = ',',
+          value_parser = parse_proxy)]
+    pub trusted_proxies: Vec<IpNet>,
+
+    /// Serve plain HTTP on an address other machines can reach, knowingly.
+    #[arg(
+        long,
+        env = "DISPATCH_INSECURE_HTTP",
+        default_value_t = false,
+        action = clap::ArgAction::Set,
+        num_args = 0..=1,
+        default_missing_value = "true",
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
+    pub insecure_http: bool,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::Subcommand)]
+pub enum Command {
+    /// Asks the server configured by the same settings for `/healthz`; exits
+    /// 0 when it answers, 1 otherwise (the container's health check).
+    Healthcheck,
+}
+
+/// Why the server will not listen where it was asked to.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ExposureError {
+    #[error(
+        "refusing to serve plain HTTP on {0}, an address other machines can reach: the access \
+         key and the Claude sign-in code would cross the network unencrypted.\n\
+         Pick one:\n  \
+         - serve HTTPS: --tls-cert and --tls-key (DISPATCH_TLS_CERT, DISPATCH_TLS_KEY);\n  \
+         - put Dispatch behind a TLS-terminating proxy and name it: --trusted-proxies \
+         (DISPATCH_TRUSTED_PROXIES=10.0.0.2 or a network such as 172.16.0.0/12);\n  \
+         - listen on loopback only: --addr 127.0.0.1:3000;\n  \
+         - or accept the risk on a network you trust: --insecure-http (DISPATCH_INSECURE_HTTP=true)."
+    )]
+    PlainHttpOnNetwork(SocketAddr),
+}
+
+/// A proxy as an address (`10.0.0.2`, one host) or a network (`10.0.0.0/8`).
+fn parse_proxy(text: &str) -> Result<IpNet, String> {
+    let text = text.trim();
+    text.parse::<IpNet>()
+        .or_else(|_| text.parse::<IpAddr>().map(IpNet::from))
+        .map_err(|_| format!("{text:?} is neither an IP address nor a network like 10.0.0.0/8"))
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -85,6 +150,25 @@ impl Config {
     /// The login flow's lifetime.
     pub fn auth_timeout(&self) -> Duration {
         Duration::from_millis(self.auth_timeout)
+    }
+
+    /// Whether the server speaks TLS itself.
+    pub fn serves_tls(&self) -> bool {
+        self.tls_cert.is_some() && self.tls_key.is_some()
+    }
+
+    /// Plain HTTP is for loopback; elsewhere it takes TLS, a trusted proxy
+    /// or the explicit insecure flag.
+    pub fn check_exposure(&self) -> Result<(), ExposureError> {
+        if self.addr.ip().is_loopback()
+            || self.serves_tls()
+            || !self.trusted_proxies.is_empty()
+            || self.insecure_http
+        {
+            Ok(())
+        } else {
+            Err(ExposureError::PlainHttpOnNetwork(self.addr))
+        }
     }
 
     /// `CLAUDE_CREDENTIALS_PATH` with a leading `~` replaced by `home`.
@@ -138,11 +222,15 @@ mod tests {
                 "DISPATCH_ADDR",
                 "DISPATCH_ALLOWED_ORIGINS",
                 "DISPATCH_CREDENTIALS_KEY_FILE",
+                "DISPATCH_INSECURE_HTTP",
                 "DISPATCH_KEY",
                 "DISPATCH_LOG_FORMAT",
                 "DISPATCH_MAX_FLOWS",
                 "DISPATCH_RESUME_GRACE_MS",
                 "DISPATCH_STARTS_PER_MINUTE",
+                "DISPATCH_TLS_CERT",
+                "DISPATCH_TLS_KEY",
+                "DISPATCH_TRUSTED_PROXIES",
             ]
         );
     }
@@ -184,6 +272,56 @@ mod tests {
         assert!(parse(&["--auth-timeout", "10"]).is_err());
         assert!(parse(&["--max-flows", "0"]).is_err());
         assert!(parse(&["--auth-enabled", "maybe"]).is_err());
+    }
+
+    #[test]
+    fn plain_http_is_refused_off_loopback_unless_secured_or_explicit() {
+        let exposure = |args: &[&str]| parse(args).unwrap().check_exposure();
+        assert_eq!(exposure(&["--addr", "127.0.0.1:3000"]), Ok(()));
+        assert_eq!(exposure(&["--addr", "[::1]:3000"]), Ok(()));
+        for addr in ["0.0.0.0:3000", "[::]:3000", "192.168.1.5:3000"] {
+            let refused = exposure(&["--addr", addr]).unwrap_err();
+            let message = refused.to_string();
+            assert!(
+                message.contains(
+                    addr.trim_start_matches('[')
+                        .split(']')
+                        .next()
+                        .unwrap_or(addr)
+                ),
+                "{message}"
+            );
+            for fix in [
+                "--tls-cert",
+                "--trusted-proxies",
+                "127.0.0.1",
+                "--insecure-http",
+            ] {
+                assert!(message.contains(fix), "{message} should name {fix}");
+            }
+        }
+        let open = ["--addr", "0.0.0.0:3000"];
+        let with = |extra: &[&str]| exposure(&[&open[..], extra].concat());
+        assert_eq!(with(&["--tls-cert", "c.pem", "--tls-key", "k.pem"]), Ok(()));
+        assert_eq!(with(&["--trusted-proxies", "10.0.0.2"]), Ok(()));
+        assert_eq!(with(&["--insecure-http"]), Ok(()));
+        assert_eq!(with(&["--insecure-http", "true"]), Ok(()));
+        assert!(with(&["--insecure-http", "false"]).is_err());
+    }
+
+    #[test]
+    fn tls_needs_both_halves_and_proxies_parse_as_hosts_or_networks() {
+        assert!(parse(&["--tls-cert", "c.pem"]).is_err());
+        assert!(parse(&["--tls-key", "k.pem"]).is_err());
+        let config = parse(&["--trusted-proxies", "10.0.0.2, 172.16.0.0/12,::1"]).unwrap();
+        let shown: Vec<String> = config
+            .trusted_proxies
+            .iter()
+            .map(|n| n.to_string())
+            .collect();
+        assert_eq!(shown, ["10.0.0.2/32", "172.16.0.0/12", "::1/128"]);
+        assert!(parse(&["--trusted-proxies", "proxy.local"]).is_err());
+        assert!(parse(&["--trusted-proxies", "10.0.0.0/33"]).is_err());
     }
 
     #[test]

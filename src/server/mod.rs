@@ -6,6 +6,7 @@ pub mod claude;
 pub mod config;
 pub mod flows;
 pub mod headers;
+pub mod healthcheck;
 pub mod limits;
 pub mod metrics;
 pub mod origin;
@@ -14,6 +15,8 @@ pub mod shutdown;
 pub mod site;
 pub mod socket;
 pub mod state;
+pub mod tls;
+pub mod transport;
 
 use axum::{routing::get, Router};
 use leptos_axum::{generate_route_list, LeptosRoutes};
@@ -40,5 +43,9 @@ pub fn router(state: AppState) -> Router {
         .route("/ws", get(socket::upgrade))
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell));
-    headers::secure(api.merge(pages).with_state(state))
+    let transport = state.transport.clone();
+    headers::secure(api.merge(pages).with_state(state)).layer(axum::middleware::from_fn_with_state(
+        transport,
+        transport::identify_client,
+    ))
 }

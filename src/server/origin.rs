@@ -3,8 +3,17 @@
 //! operator allowed. A client that sends no `Origin` (a script, not a
 //! browser) goes on to the key check; `Origin: null` never passes.
 
-/// Whether a websocket upgrade with these headers may proceed.
-pub fn origin_allowed(origin: Option<&str>, host: Option<&str>, allowed: &[String]) -> bool {
+use super::transport::Scheme;
+
+/// Whether a websocket upgrade with these headers may proceed. `scheme` is
+/// how the page reached the server when known (TLS here, or a trusted
+/// proxy's word); unknown, both http and https pass for the same host.
+pub fn origin_allowed(
+    origin: Option<&str>,
+    host: Option<&str>,
+    scheme: Option<Scheme>,
+    allowed: &[String],
+) -> bool {
     let Some(origin) = origin.map(str::trim) else {
         return true;
     };
@@ -21,11 +30,13 @@ pub fn origin_allowed(origin: Option<&str>, host: Option<&str>, allowed: &[Strin
     let Some(host) = host.map(|h| h.trim().to_ascii_lowercase()) else {
         return false;
     };
-    // Same origin: the page was served by this host, over http or https
-    // (behind a TLS proxy the server itself may see plain http).
+    // Same origin: the page was served by this host, over its scheme, or
+    // over http or https when unknown (behind a TLS proxy nobody named, the
+    // server itself sees plain http).
     match origin.split_once("://") {
-        Some(("http" | "https", authority)) => {
-            authority == host || authority == strip_default_port(&host)
+        Some((origin_scheme @ ("http" | "https"), authority)) => {
+            scheme.is_none_or(|s| s.as_str() == origin_scheme)
+                && (authority == host || authority == strip_default_port(&host))
         }
         _ => false,
     }
@@ -63,16 +74,28 @@ mod tests {
 
     #[test]
     fn the_same_origin_passes() {
-        assert!(origin_allowed(Some("http://127.0.0.1:3000"), HOST, &[]));
-        assert!(origin_allowed(Some("https://127.0.0.1:3000/"), HOST, &[]));
+        assert!(origin_allowed(
+            Some("http://127.0.0.1:3000"),
+            HOST,
+            None,
+            &[]
+        ));
+        assert!(origin_allowed(
+            Some("https://127.0.0.1:3000/"),
+            HOST,
+            None,
+            &[]
+        ));
         assert!(origin_allowed(
             Some("http://Example.COM"),
             Some("example.com"),
+            None,
             &[]
         ));
         assert!(origin_allowed(
             Some("https://example.com"),
             Some("example.com:443"),
+            None,
             &[]
         ));
     }
@@ -89,9 +112,14 @@ mod tests {
             "",
             "http://user@127.0.0.1:3000",
         ] {
-            assert!(!origin_allowed(Some(origin), HOST, &[]), "{origin}");
+            assert!(!origin_allowed(Some(origin), HOST, None, &[]), "{origin}");
         }
-        assert!(!origin_allowed(Some("http://127.0.0.1:3000"), None, &[]));
+        assert!(!origin_allowed(
+            Some("http://127.0.0.1:3000"),
+            None,
+            None,
+            &[]
+        ));
     }
 
     #[test]
@@ -103,19 +131,57 @@ mod tests {
         assert!(origin_allowed(
             Some("https://phone.example"),
             HOST,
+            None,
             &allowed
         ));
-        assert!(origin_allowed(Some("http://10.0.0.2:8080"), HOST, &allowed));
+        assert!(origin_allowed(
+            Some("http://10.0.0.2:8080"),
+            HOST,
+            None,
+            &allowed
+        ));
         assert!(!origin_allowed(
             Some("http://phone.example"),
             HOST,
+            None,
             &allowed
         ));
     }
 
     #[test]
     fn no_origin_is_a_script_and_goes_on_to_the_key_check() {
-        assert!(origin_allowed(None, HOST, &[]));
-        assert!(origin_allowed(None, None, &[]));
+        assert!(origin_allowed(None, HOST, None, &[]));
+        assert!(origin_allowed(None, None, Some(Scheme::Https), &[]));
+    }
+
+    #[test]
+    fn a_known_scheme_must_be_the_pages_scheme() {
+        let host = Some("dispatch.example");
+        let https = Some(Scheme::Https);
+        assert!(origin_allowed(
+            Some("https://dispatch.example"),
+            host,
+            https,
+            &[]
+        ));
+        assert!(!origin_allowed(
+            Some("http://dispatch.example"),
+            host,
+            https,
+            &[]
+        ));
+        let http = Some(Scheme::Http);
+        assert!(origin_allowed(
+            Some("http://dispatch.example"),
+            host,
+            http,
+            &[]
+        ));
+        assert!(!origin_allowed(
+            Some("https://dispatch.example"),
+            host,
+            http,
+            &[]
+        ));
     }
 }

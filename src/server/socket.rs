@@ -3,15 +3,20 @@
 //! JSON, event, fields, key) before anything reaches a flow, and every
 //! mistake is answered with a `claude.auth.error`; the connection stays.
 
-use std::{net::IpAddr, net::SocketAddr, num::NonZeroU32, time::Instant};
+use std::{
+    net::{IpAddr, Ipv4Addr},
+    num::NonZeroU32,
+    time::Instant,
+};
 
 use axum::{
     extract::{
         ws::{Message, WebSocket, WebSocketUpgrade},
-        ConnectInfo, State,
+        State,
     },
     http::{header, HeaderMap, StatusCode},
     response::{IntoResponse, Response},
+    Extension,
 };
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use serde::de::DeserializeOwned;
@@ -26,6 +31,7 @@ use super::{
     flows::StartError,
     origin::origin_allowed,
     state::{AppState, KeyRefusal},
+    transport::Client,
 };
 use crate::protocol::{
     client_event, ClientFrame, CodeData, ErrorReason, KeyOnly, ResumeData, ServerEvent,
@@ -42,13 +48,17 @@ const FRAMES_PER_SECOND: u32 = 20;
 pub async fn upgrade(
     ws: WebSocketUpgrade,
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Extension(client): Extension<Client>,
     headers: HeaderMap,
 ) -> Response {
     let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
-    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
-    if !origin_allowed(origin, host, &state.login.allowed_origins) {
-        tracing::warn!(?origin, %peer, "websocket refused: foreign origin");
+    if !origin_allowed(
+        origin,
+        client.host.as_deref(),
+        client.scheme,
+        &state.login.allowed_origins,
+    ) {
+        tracing::warn!(?origin, ip = ?client.ip, "websocket refused: foreign origin");
         return (
             StatusCode::FORBIDDEN,
             "This origin may not open Dispatch's websocket.",
@@ -62,7 +72,12 @@ pub async fn upgrade(
         .max_frame_size(TRANSPORT_LIMIT)
         .read_buffer_size(4 * 1024)
         .write_buffer_size(0)
-        .on_upgrade(move |socket| Connection::new(state, peer.ip()).run(socket))
+        .on_upgrade(move |socket| {
+            // Without connection info (never, when served), all such
+            // clients share one address's limits.
+            let ip = client.ip.unwrap_or(Ipv4Addr::UNSPECIFIED.into());
+            Connection::new(state, ip).run(socket)
+        })
 }
 
 /// The flow a connection owns, and where its events arrive.

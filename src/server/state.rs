@@ -11,6 +11,7 @@ use super::{
     flows::Flows,
     limits::Limits,
     metrics::Metrics,
+    transport::Transport,
 };
 
 /// The login feature's settings, from the configuration.
@@ -36,6 +37,7 @@ pub struct AppState {
     pub flows: Flows,
     pub limits: Arc<Limits>,
     pub metrics: Arc<Metrics>,
+    pub transport: Arc<Transport>,
 }
 
 /// Why a key was not accepted.

@@ -1,6 +1,8 @@
 //! Runs the real `dispatch` binary for integration tests.
 #![allow(dead_code)] // each test file uses a different part of this
 
+pub mod https;
+
 use std::{
     io::{BufRead, BufReader, Read},
     path::Path,
@@ -28,6 +30,10 @@ const HOST_VARIABLES: &[&str] = &[
     "DISPATCH_RESUME_GRACE_MS",
     "DISPATCH_STARTS_PER_MINUTE",
     "DISPATCH_LOG_FORMAT",
+    "DISPATCH_TLS_CERT",
+    "DISPATCH_TLS_KEY",
+    "DISPATCH_TRUSTED_PROXIES",
+    "DISPATCH_INSECURE_HTTP",
     "FAKE_CLAUDE_SCENARIO",
     "FAKE_CLAUDE_LOG",
 ];
@@ -88,9 +94,9 @@ impl Server {
             stderr,
         };
         let line = server
-            .wait_for_log("listening on http://", Duration::from_secs(20))
+            .wait_for_log("is listening on ", Duration::from_secs(20))
             .expect("the server announces its address");
-        let start = line.find("http://").expect("an address");
+        let start = line.find("listening on ").expect("an address") + "listening on ".len();
         // Text or JSON logs: the address ends at a space or a quote.
         server.base_url = line[start..]
             .split(|c: char| c.is_whitespace() || c == '"')
