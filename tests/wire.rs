@@ -24,6 +24,7 @@ const FAKE_TOKEN: &str = "sk-ant-oat01-FAKEfakeFAKEfake0123456789_abcdefghijklmn
 struct Setup {
     server: Server,
     tmp: tempfile::TempDir,
+    env: Vec<(String, String)>,
 }
 
 impl Setup {
@@ -42,7 +43,21 @@ impl Setup {
         ];
         env.extend_from_slice(extra);
         let server = Server::start(&env);
-        Setup { server, tmp }
+        let env = env
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+        Setup { server, tmp, env }
+    }
+
+    /// A new server on the same credentials, once the old one has exited.
+    fn restart(&mut self) {
+        let env: Vec<(&str, &str)> = self
+            .env
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        self.server = Server::start(&env);
     }
 
     fn typed(&self) -> String {
@@ -564,6 +579,85 @@ async fn sigterm_tells_live_flows_the_server_restarts_and_kills_their_clis() {
             "CLI {pid} outlived the server"
         );
     }
+}
+
+/// A flow whose code was sent `sigterm_after` before the server got
+/// SIGTERM: what the browser heard last (`complete`, an error's reason or
+/// `nothing`) and the method the next server start finds stored.
+async fn sigterm_during_exchange(sigterm_after: Option<Duration>) -> (String, String, Duration) {
+    let mut setup = Setup::start("success", &[]);
+    let old = support::post_json(
+        &setup.server.url("/api/claude/auth"),
+        TEST_KEY,
+        r#"{"apiKey":"sk-ant-api03-the-old-one-0123456789abcdefghijklmnopqrstuvwxyz"}"#,
+    );
+    assert_eq!(old.status, 200);
+    let mut ws = setup.connect().await;
+    start_flow(&mut ws).await;
+    send_code(&mut ws, "abc123#def456").await;
+    let sent = std::time::Instant::now();
+    if let Some(after) = sigterm_after {
+        tokio::time::sleep(after).await;
+        support::signal(setup.server.pid(), "TERM");
+    }
+    let mut heard = "nothing".to_owned();
+    let mut took = Duration::ZERO;
+    while let Ok(Some(Ok(message))) = tokio::time::timeout(WAIT, ws.next()).await {
+        let Message::Text(text) = message else {
+            continue;
+        };
+        let frame: Value = serde_json::from_str(&text).unwrap();
+        match frame["event"].as_str() {
+            Some("claude.auth.complete") => heard = "complete".into(),
+            Some("claude.auth.error") => heard = frame["data"]["reason"].as_str().unwrap().into(),
+            _ => continue,
+        }
+        took = sent.elapsed();
+        if sigterm_after.is_none() {
+            support::signal(setup.server.pid(), "TERM");
+        }
+    }
+    let status = setup
+        .server
+        .wait_exit(Duration::from_secs(5))
+        .expect("the server exits within 5 s");
+    assert!(status.success(), "{status:?}");
+    let files: Vec<String> = std::fs::read_dir(setup.tmp.path().join("credentials"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(files.len(), 1, "a temporary file was left: {files:?}");
+    setup.restart();
+    let status = get(&setup.server.url("/api/claude/auth"), Some(TEST_KEY)).json();
+    assert_eq!(status["authenticated"], true, "{status}");
+    (heard, status["method"].as_str().unwrap().to_owned(), took)
+}
+
+/// SIGTERM while a captured token is being stored: the write completes or
+/// the old credential stays, whole either way, and no temporary file is
+/// left. The signal's moment sweeps across the token's arrival (measured
+/// first), so runs land before it, after it, and around the store.
+#[tokio::test]
+async fn sigterm_while_a_token_is_stored_keeps_the_old_or_the_new_credential_whole() {
+    let (heard, method, exchange) = sigterm_during_exchange(None).await;
+    assert_eq!(
+        (heard.as_str(), method.as_str()),
+        ("complete", "oauth_token")
+    );
+    let mut seen = std::collections::BTreeMap::<String, usize>::new();
+    let first = exchange.saturating_sub(Duration::from_millis(20));
+    for step in 0..20 {
+        let after = first + Duration::from_millis(2 * step);
+        let (heard, method, _) = sigterm_during_exchange(Some(after)).await;
+        match heard.as_str() {
+            "complete" => assert_eq!(method, "oauth_token", "{after:?}"),
+            "cancelled" => assert_eq!(method, "api_key", "{after:?}"),
+            "nothing" => assert!(["oauth_token", "api_key"].contains(&method.as_str())),
+            other => panic!("{after:?}: unexpected {other}"),
+        }
+        *seen.entry(format!("{heard} -> {method}")).or_default() += 1;
+    }
+    eprintln!("exchange {exchange:?}; heard -> stored: {seen:?}");
 }
 
 #[tokio::test]
