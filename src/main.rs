@@ -13,8 +13,9 @@ use dispatch::server::{
     flows::Flows,
     healthcheck,
     limits::Limits,
+    sessions::Sessions,
     shutdown, site,
-    state::{AppState, LoginConfig},
+    state::{AppState, LoginConfig, SessionConfig},
     tls::{self, TlsListener},
     transport::Transport,
 };
@@ -74,6 +75,7 @@ async fn main() -> anyhow::Result<()> {
     ));
     let metrics = Arc::new(dispatch::server::metrics::Metrics::default());
     let flows = Flows::new(config.max_flows as usize, metrics.clone());
+    let sessions = Sessions::new(config.max_sessions as usize);
     let limits = Arc::new(Limits::new(
         config.starts_per_minute,
         dispatch::server::limits::BAD_KEYS_PER_MINUTE,
@@ -101,6 +103,14 @@ async fn main() -> anyhow::Result<()> {
         flows: flows.clone(),
         limits: limits.clone(),
         metrics,
+        session_config: Arc::new(SessionConfig {
+            projects: dispatch::server::projects::Projects::new(
+                config.projects_root(std::env::var("HOME").ok().as_deref()),
+            ),
+            timeout: std::time::Duration::from_millis(config.prompt_timeout),
+            max_output: 2 * 1024 * 1024,
+        }),
+        sessions: sessions.clone(),
         transport: Arc::new(Transport {
             tls: tls.is_some(),
             trusted_proxies: config.trusted_proxies.clone(),
@@ -120,8 +130,9 @@ async fn main() -> anyhow::Result<()> {
     let app = server::router(state).into_make_service_with_connect_info::<SocketAddr>();
     let stopped = async move {
         stop.requested().await;
-        // Live flows hear that the server restarts; their CLIs are killed.
-        flows.shut_down().await;
+        // Live flows hear that the server restarts; their CLIs are killed,
+        // and so are the running prompts'.
+        tokio::join!(flows.shut_down(), sessions.shut_down());
     };
     // Events are small frames sent one by one: without TCP_NODELAY, Nagle's
     // algorithm and delayed ACKs hold some back for 40 ms.

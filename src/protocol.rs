@@ -4,6 +4,8 @@
 use serde::{Deserialize, Serialize};
 
 pub mod code;
+pub mod project;
+pub mod session;
 
 /// How a `claude` started by Dispatch would be signed in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -113,6 +115,8 @@ pub mod client_event {
     pub const RETRY: &str = "claude.auth.retry";
     pub const CANCEL: &str = "claude.auth.cancel";
     pub const RESUME: &str = "claude.auth.resume";
+    pub const PROMPT: &str = "claude.session.prompt";
+    pub const SESSION_CANCEL: &str = "claude.session.cancel";
 }
 
 /// A browser -> server frame as it arrives: the event's name and its data,
@@ -145,6 +149,17 @@ pub struct ResumeData {
 }
 
 /// Where a login flow stands (`claude.auth.progress`).
+/// `claude.session.prompt`: run `prompt` in `project`; `sessionId` continues
+/// the conversation the CLI reported.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct PromptData {
+    pub key: String,
+    pub project: String,
+    pub prompt: String,
+    #[serde(rename = "sessionId", default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FlowStage {
@@ -179,6 +194,28 @@ pub enum ServerEvent {
         /// Whether the same flow still accepts a code or a retry.
         retry: bool,
     },
+    /// A prompt's CLI is running in `project`.
+    #[serde(rename = "claude.session.started")]
+    SessionStarted { project: String },
+    /// The CLI's first line: the conversation it continues or began.
+    #[serde(rename = "claude.session.init")]
+    SessionInit {
+        #[serde(rename = "sessionId")]
+        session_id: String,
+        model: String,
+    },
+    /// Assistant text, as it comes.
+    #[serde(rename = "claude.session.text")]
+    SessionText { text: String },
+    /// A tool Claude uses, with a one-line summary of its input.
+    #[serde(rename = "claude.session.tool")]
+    SessionTool { name: String, detail: String },
+    /// The prompt's end, as the CLI reports it.
+    #[serde(rename = "claude.session.result")]
+    SessionResult(session::SessionResult),
+    /// The prompt could not run or was stopped.
+    #[serde(rename = "claude.session.error")]
+    SessionError { error: String, reason: ErrorReason },
 }
 
 impl ServerEvent {
@@ -255,6 +292,35 @@ mod tests {
             .unwrap(),
             serde_json::json!({"event": "claude.auth.progress", "data": {"flow": "f", "stage": "waiting_for_code"}})
         );
+    }
+
+    #[test]
+    fn session_events_are_named_claude_session() {
+        assert_eq!(
+            serde_json::to_value(ServerEvent::SessionInit {
+                session_id: "s1".into(),
+                model: "m".into()
+            })
+            .unwrap(),
+            serde_json::json!({"event": "claude.session.init", "data": {"sessionId": "s1", "model": "m"}})
+        );
+        let result = ServerEvent::SessionResult(session::SessionResult {
+            success: false,
+            text: "Not logged in · Please run /login".into(),
+            session_id: Some("s1".into()),
+            duration_ms: 121,
+            login_required: true,
+        });
+        assert_eq!(
+            serde_json::to_value(&result).unwrap(),
+            serde_json::json!({"event": "claude.session.result", "data": {
+                "success": false, "text": "Not logged in · Please run /login",
+                "sessionId": "s1", "durationMs": 121, "loginRequired": true}})
+        );
+        let prompt: PromptData = serde_json::from_value(serde_json::json!({
+            "key": "k", "project": "p", "prompt": "hi", "sessionId": "s1"}))
+        .unwrap();
+        assert_eq!(prompt.session_id.as_deref(), Some("s1"));
     }
 
     #[test]

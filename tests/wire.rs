@@ -8,16 +8,12 @@ use std::{path::PathBuf, time::Duration};
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
-use support::{get, Server, TEST_KEY};
-use tokio_tungstenite::{
-    connect_async,
-    tungstenite::{client::IntoClientRequest, http::HeaderValue, Message},
-    MaybeTlsStream, WebSocketStream,
+use support::{
+    get,
+    ws::{recv, send, Ws, WAIT},
+    Server, TEST_KEY,
 };
-
-type Ws = WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>;
-
-const WAIT: Duration = Duration::from_secs(20);
+use tokio_tungstenite::tungstenite::Message;
 const FAKE_TOKEN: &str = "sk-ant-oat01-FAKEfakeFAKEfake0123456789_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-0123456789abcdefAA";
 
 /// A server with the fake CLI, scratch credentials, and what the fake typed.
@@ -73,42 +69,12 @@ impl Setup {
     }
 
     async fn connect_from(&self, origin: Option<&str>) -> Result<Ws, u16> {
-        let mut request = self.ws_url().into_client_request().unwrap();
-        if let Some(origin) = origin {
-            request
-                .headers_mut()
-                .insert("Origin", HeaderValue::from_str(origin).unwrap());
-        }
-        match connect_async(request).await {
-            Ok((ws, _)) => Ok(ws),
-            Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
-                Err(response.status().as_u16())
-            }
-            Err(other) => panic!("{other}"),
-        }
+        support::ws::connect(&self.ws_url(), origin).await
     }
 
     /// Processes the server runs now (its CLIs).
     fn children(&self) -> usize {
         support::children_of(self.server.pid() as u32).len()
-    }
-}
-
-async fn send(ws: &mut Ws, event: &str, data: Value) {
-    let frame = json!({"event": event, "data": data}).to_string();
-    ws.send(Message::text(frame)).await.unwrap();
-}
-
-async fn recv(ws: &mut Ws) -> Value {
-    loop {
-        let message = tokio::time::timeout(WAIT, ws.next())
-            .await
-            .expect("a frame within 20 s")
-            .expect("the socket is open")
-            .expect("a good frame");
-        if let Message::Text(text) = message {
-            return serde_json::from_str(&text).unwrap();
-        }
     }
 }
 

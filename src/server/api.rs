@@ -1,4 +1,5 @@
-//! REST: `/api/claude/auth` and `/healthz`.
+//! REST: `/api/claude/auth`, `/metrics` and `/healthz`; the projects'
+//! routes are in `project_api`.
 
 use axum::{
     extract::{FromRequestParts, State},
@@ -14,6 +15,7 @@ use crate::protocol::{ApiError, AuthMethod, ClaudeStatus, CredentialSource, Erro
 use super::{
     access::bearer_token,
     claude::credentials::{Credential, CredentialError},
+    projects::ProjectError,
     state::{AppState, KeyRefusal},
 };
 
@@ -32,6 +34,8 @@ pub enum ApiFailure {
     BadRequest(String),
     #[error("{0}")]
     Storage(#[from] CredentialError),
+    #[error("{0}")]
+    Project(#[from] ProjectError),
 }
 
 impl ApiFailure {
@@ -44,6 +48,18 @@ impl ApiFailure {
             ApiFailure::Disabled => (StatusCode::FORBIDDEN, ErrorReason::Disabled),
             ApiFailure::BadRequest(_) => (StatusCode::BAD_REQUEST, ErrorReason::BadRequest),
             ApiFailure::Storage(_) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorReason::Permission),
+            ApiFailure::Project(ProjectError::BadName(_)) => {
+                (StatusCode::BAD_REQUEST, ErrorReason::BadRequest)
+            }
+            ApiFailure::Project(ProjectError::NotFound(_)) => {
+                (StatusCode::NOT_FOUND, ErrorReason::BadRequest)
+            }
+            ApiFailure::Project(ProjectError::Exists(_)) => {
+                (StatusCode::CONFLICT, ErrorReason::BadRequest)
+            }
+            ApiFailure::Project(ProjectError::Io { .. }) => {
+                (StatusCode::INTERNAL_SERVER_ERROR, ErrorReason::Permission)
+            }
         }
     }
 }
@@ -181,7 +197,9 @@ pub async fn metrics(_: Authorized, State(state): State<AppState>) -> impl IntoR
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        state.metrics.render(state.flows.count()),
+        state
+            .metrics
+            .render(state.flows.count(), state.sessions.running()),
     )
 }
 

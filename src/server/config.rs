@@ -79,6 +79,20 @@ pub struct Config {
           value_parser = clap::value_parser!(u32).range(1..))]
     pub max_flows: u32,
 
+    /// Folder whose sub-folders are the projects a Claude session runs in.
+    #[arg(long, env = "DISPATCH_PROJECTS_ROOT", default_value = "~/projects")]
+    pub projects_root: String,
+
+    /// `claude` prompts running at once, server-wide.
+    #[arg(long, env = "DISPATCH_MAX_SESSIONS", default_value_t = 4,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_sessions: u32,
+
+    /// Longest one prompt may run, in milliseconds; then it is stopped.
+    #[arg(long, env = "DISPATCH_PROMPT_TIMEOUT", default_value_t = 600_000,
+          value_parser = clap::value_parser!(u64).range(1_000..))]
+    pub prompt_timeout: u64,
+
     /// Serve HTTPS with this certificate chain (PEM); needs --tls-key.
     #[arg(long, env = "DISPATCH_TLS_CERT", requires = "tls_key")]
     pub tls_cert: Option<PathBuf>,
@@ -171,6 +185,11 @@ impl Config {
         }
     }
 
+    /// `DISPATCH_PROJECTS_ROOT` with a leading `~` replaced by `home`.
+    pub fn projects_root(&self, home: Option<&str>) -> PathBuf {
+        expand_home(&self.projects_root, home)
+    }
+
     /// `CLAUDE_CREDENTIALS_PATH` with a leading `~` replaced by `home`.
     pub fn credentials_dir(&self, home: Option<&str>) -> PathBuf {
         expand_home(&self.credentials_path, home)
@@ -226,6 +245,9 @@ mod tests {
                 "DISPATCH_KEY",
                 "DISPATCH_LOG_FORMAT",
                 "DISPATCH_MAX_FLOWS",
+                "DISPATCH_MAX_SESSIONS",
+                "DISPATCH_PROJECTS_ROOT",
+                "DISPATCH_PROMPT_TIMEOUT",
                 "DISPATCH_RESUME_GRACE_MS",
                 "DISPATCH_STARTS_PER_MINUTE",
                 "DISPATCH_TLS_CERT",

@@ -87,8 +87,9 @@ impl Metrics {
         ConnectionGuard(self)
     }
 
-    /// The text format, with the gauges read now (`live_flows` each run one CLI).
-    pub fn render(&self, live_flows: usize) -> String {
+    /// The text format, with the gauges read now (`live_flows` each run one
+    /// CLI, and so does each of the `running_prompts`).
+    pub fn render(&self, live_flows: usize, running_prompts: usize) -> String {
         let failed = lock(&self.failed).clone();
         let (buckets, count, sum) = {
             let d = lock(&self.durations);
@@ -139,10 +140,17 @@ impl Metrics {
         );
         sample(
             o,
+            "dispatch_claude_prompts_running",
+            "gauge",
+            "Claude session prompts running now.",
+            running_prompts as i64,
+        );
+        sample(
+            o,
             "dispatch_running_clis",
             "gauge",
-            "Claude CLI processes running now.",
-            live_flows as i64,
+            "Claude CLI processes running now (sign-ins and prompts).",
+            (live_flows + running_prompts) as i64,
         );
         sample(
             o,
@@ -186,7 +194,7 @@ mod tests {
             Duration::from_secs(40),
         );
         let _socket = m.websocket_opened();
-        let text = m.render(1);
+        let text = m.render(1, 0);
         for line in [
             "dispatch_login_flows_started_total 3",
             "dispatch_login_flows_completed_total 1",
@@ -205,6 +213,6 @@ mod tests {
             );
         }
         drop(_socket);
-        assert!(m.render(0).contains("dispatch_websocket_connections 0"));
+        assert!(m.render(0, 0).contains("dispatch_websocket_connections 0"));
     }
 }

@@ -10,7 +10,10 @@ pub mod healthcheck;
 pub mod limits;
 pub mod metrics;
 pub mod origin;
+pub mod project_api;
+pub mod projects;
 pub mod rlimit;
+pub mod sessions;
 pub mod shutdown;
 pub mod site;
 pub mod socket;
@@ -37,6 +40,10 @@ pub fn router(state: AppState) -> Router {
                 get(api::claude_status)
                     .post(api::store_api_key)
                     .delete(api::logout),
+            )
+            .route(
+                "/api/projects",
+                get(project_api::list).post(project_api::create),
             ),
     );
     let pages = Router::<AppState>::new()

@@ -3,6 +3,8 @@
 //! JSON, event, fields, key) before anything reaches a flow, and every
 //! mistake is answered with a `claude.auth.error`; the connection stays.
 
+mod session;
+
 use std::{
     net::{IpAddr, Ipv4Addr},
     num::NonZeroU32,
@@ -27,6 +29,7 @@ use super::{
         cli::CliSearch,
         flow::FlowEvent,
         login::{FlowCommand, FlowHandle, LoginSettings},
+        session::RunningSession,
     },
     flows::StartError,
     origin::origin_allowed,
@@ -34,7 +37,7 @@ use super::{
     transport::Client,
 };
 use crate::protocol::{
-    client_event, ClientFrame, CodeData, ErrorReason, KeyOnly, ResumeData, ServerEvent,
+    client_event, ClientFrame, CodeData, ErrorReason, KeyOnly, PromptData, ResumeData, ServerEvent,
 };
 
 /// DESIGN.md's frame limit. Larger frames (up to the transport's hard limit
@@ -91,6 +94,8 @@ struct Connection {
     state: AppState,
     ip: IpAddr,
     flow: Option<OwnedFlow>,
+    /// The prompt running for this connection's pane (one at a time).
+    session: Option<RunningSession>,
     frames: DefaultDirectRateLimiter,
     told_to_slow_down: bool,
 }
@@ -102,6 +107,8 @@ enum Request {
     Retry,
     Cancel,
     Resume(String),
+    Prompt(PromptData),
+    SessionCancel,
 }
 
 impl Connection {
@@ -112,6 +119,7 @@ impl Connection {
             state,
             ip,
             flow: None,
+            session: None,
             frames: RateLimiter::direct(Quota::per_second(rate).allow_burst(burst)),
             told_to_slow_down: false,
         }
@@ -127,7 +135,25 @@ impl Connection {
                     None => std::future::pending().await,
                 }
             };
+            let session_update = async {
+                match self.session.as_mut() {
+                    Some(session) => session.updates.recv().await,
+                    None => std::future::pending().await,
+                }
+            };
             tokio::select! {
+                update = session_update => {
+                    let answers = match update {
+                        Some(update) => self.session_event(update),
+                        None => {
+                            self.session = None;
+                            Vec::new()
+                        }
+                    };
+                    if !self.send_all(&mut socket, answers).await {
+                        break;
+                    }
+                }
                 frame = socket.recv() => {
                     let answers = match frame {
                         Some(Ok(Message::Text(text))) => self.on_text(text.as_str()).await,
@@ -209,6 +235,7 @@ impl Connection {
         self.told_to_slow_down = false;
         match self.check(text) {
             Ok(request) => self.act(request).await,
+            Err(error) if is_session_frame(text) => vec![as_session_error(error)],
             Err(error) => vec![error],
         }
     }
@@ -238,6 +265,11 @@ impl Connection {
                 let d = data::<ResumeData>(&frame)?;
                 (d.key, Request::Resume(d.flow))
             }
+            client_event::PROMPT => {
+                let d = data::<PromptData>(&frame)?;
+                (d.key.clone(), Request::Prompt(d))
+            }
+            client_event::SESSION_CANCEL => (data::<KeyOnly>(&frame)?.key, Request::SessionCancel),
             other => {
                 let shown: String = other.chars().take(64).collect();
                 return Err(bad_request(format!("Unknown event \"{shown}\".")));
@@ -254,7 +286,8 @@ impl Connection {
                 ))
             }
         }
-        if !self.state.login.enabled && !matches!(request, Request::Cancel) {
+        let is_login = !matches!(request, Request::Prompt(_) | Request::SessionCancel);
+        if is_login && !self.state.login.enabled && !matches!(request, Request::Cancel) {
             return Err(ServerEvent::error(
                 ErrorReason::Disabled,
                 "Claude login is turned off on this server (CLAUDE_AUTH_ENABLED=false).",
@@ -271,6 +304,17 @@ impl Connection {
             Request::Code(code) => self.command(FlowCommand::Code(code)).await,
             Request::Retry => self.command(FlowCommand::Retry).await,
             Request::Cancel => self.command(FlowCommand::Cancel).await,
+            Request::Prompt(prompt) => self.prompt(prompt).await,
+            Request::SessionCancel => match self.session.as_mut() {
+                Some(session) => {
+                    session.cancel();
+                    Vec::new()
+                }
+                None => vec![ServerEvent::SessionError {
+                    error: "No prompt is running.".into(),
+                    reason: ErrorReason::NoFlow,
+                }],
+            },
         }
     }
 
@@ -363,6 +407,19 @@ impl Connection {
             return vec![no_flow("That sign-in has ended. Start a new one.")];
         }
         Vec::new()
+    }
+}
+
+/// Whether a frame (even one that failed its checks) was meant for a session.
+fn is_session_frame(text: &str) -> bool {
+    serde_json::from_str::<ClientFrame>(text).is_ok_and(|f| f.event.starts_with("claude.session."))
+}
+
+/// A failed check, told as a session error.
+fn as_session_error(event: ServerEvent) -> ServerEvent {
+    match event {
+        ServerEvent::Error { error, reason, .. } => ServerEvent::SessionError { error, reason },
+        other => other,
     }
 }
 

@@ -11,8 +11,20 @@ use super::{
     flows::Flows,
     limits::Limits,
     metrics::Metrics,
+    projects::Projects,
+    sessions::Sessions,
     transport::Transport,
 };
+
+/// The Claude sessions' settings, from the configuration.
+pub struct SessionConfig {
+    /// `DISPATCH_PROJECTS_ROOT`.
+    pub projects: Projects,
+    /// `DISPATCH_PROMPT_TIMEOUT`.
+    pub timeout: Duration,
+    /// Output forwarded per prompt before the rest is dropped.
+    pub max_output: usize,
+}
 
 /// The login feature's settings, from the configuration.
 pub struct LoginConfig {
@@ -38,6 +50,8 @@ pub struct AppState {
     pub limits: Arc<Limits>,
     pub metrics: Arc<Metrics>,
     pub transport: Arc<Transport>,
+    pub session_config: Arc<SessionConfig>,
+    pub sessions: Sessions,
 }
 
 /// Why a key was not accepted.

@@ -1,4 +1,4 @@
-//! A stand-in for `claude setup-token`, byte-faithful to the recordings in
+//! A stand-in for `claude setup-token` (and `claude -p`: see print.rs), byte-faithful to the recordings in
 //! tests/fixtures/claude-cli (v2.1.332): cursor moves instead of spaces,
 //! OSC 8 links, terminal queries, bracketed paste, `\r\r\n`, raw-mode input.
 //! The exchange is scripted, never networked.
@@ -22,6 +22,9 @@
 //! "That doesn't look like the full code." in every scenario. `FAKE_CLAUDE_TOKEN` sets the token; `FAKE_CLAUDE_LOG` names a
 //! file where every byte read is appended (to check what the server typed).
 
+#[path = "fake_claude/print.rs"]
+mod print;
+
 use std::{
     io::{Read, Write},
     time::Duration,
@@ -40,6 +43,7 @@ fn main() {
     match args.first().map(String::as_str) {
         Some("--version") | Some("-v") => println!("{VERSION} (Claude Code)"),
         Some("setup-token") => setup_token(),
+        _ if args.iter().any(|a| a == "-p" || a == "--print") => print::run(&args),
         _ => {
             eprintln!("fake claude: unsupported arguments {args:?}");
             std::process::exit(2);

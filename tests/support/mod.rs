@@ -2,6 +2,7 @@
 #![allow(dead_code)] // each test file uses a different part of this
 
 pub mod https;
+pub mod ws;
 
 use std::{
     io::{BufRead, BufReader, Read},

@@ -8,4 +8,6 @@ pub mod login;
 pub mod pty;
 pub mod screen;
 pub mod sequence;
+pub mod session;
 pub mod status;
+pub mod stream_json;

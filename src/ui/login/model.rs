@@ -192,6 +192,13 @@ impl LoginModel {
                 reason,
                 retry,
             }),
+            // A Claude session's events are the pane's, not the sign-in's.
+            ServerEvent::SessionStarted { .. }
+            | ServerEvent::SessionInit { .. }
+            | ServerEvent::SessionText { .. }
+            | ServerEvent::SessionTool { .. }
+            | ServerEvent::SessionResult(_)
+            | ServerEvent::SessionError { .. } => Vec::new(),
         }
     }
 

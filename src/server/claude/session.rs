@@ -1,0 +1,294 @@
+//! Runs one prompt: `claude -p <prompt> --output-format stream-json
+//! --verbose [--resume <session>]` in a project folder, without a terminal,
+//! with a clean environment plus the credential. Its lines become
+//! [`SessionUpdate`]s; the run ends at its result, its timeout, a cancel, or
+//! when the [`RunningSession`] is dropped — the CLI's whole process group
+//! (tools included) is killed and reaped every time.
+
+use std::{path::PathBuf, process::Stdio, time::Duration};
+
+use secrecy::{ExposeSecret, SecretString};
+use tokio::{
+    io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, BufReader},
+    process::{Child, Command},
+    sync::{mpsc, oneshot, watch, OwnedSemaphorePermit},
+};
+
+use super::stream_json::{self, StreamEvent};
+
+/// Variables of the server's environment a `claude` run may see: what a
+/// program needs to find its tools and speak the locale. Nothing secret.
+const PASSED_THROUGH: [&str; 9] = [
+    "PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "LC_ALL", "TZ", "TMPDIR",
+];
+
+/// What a run needs.
+pub struct SessionSettings {
+    pub cli: PathBuf,
+    pub project_dir: PathBuf,
+    pub prompt: String,
+    /// The CLI's session id, to continue that conversation.
+    pub resume: Option<String>,
+    /// The credential, as the variable the CLI reads and its value.
+    pub credential: Option<(&'static str, SecretString)>,
+    pub timeout: Duration,
+    /// Output forwarded per run before the rest is dropped.
+    pub max_output: usize,
+    /// Turns true when the server stops.
+    pub stopping: watch::Receiver<bool>,
+}
+
+/// What the pane hears from a run.
+#[derive(Debug, PartialEq, Eq)]
+pub enum SessionUpdate {
+    Event(StreamEvent),
+    /// The output passed `max_output`; text and tools from here on are dropped.
+    OutputCut,
+    End(SessionEnd),
+}
+
+/// How a run ended.
+#[derive(Debug, PartialEq, Eq)]
+pub enum SessionEnd {
+    /// The CLI reported its result (success or error).
+    Finished,
+    /// No result within the timeout.
+    TimedOut(Duration),
+    Cancelled,
+    /// The server stops.
+    ServerStopping,
+    /// The CLI ended without a result; the last of what it said.
+    Failed(String),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    #[error("The Claude CLI could not be started ({}): {source}", cli.display())]
+    Spawn {
+        cli: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// A run in progress. Dropping it stops the run.
+pub struct RunningSession {
+    pub updates: mpsc::Receiver<SessionUpdate>,
+    cancel: Option<oneshot::Sender<()>>,
+}
+
+impl RunningSession {
+    /// Stops the run; its `End(Cancelled)` follows on `updates`.
+    pub fn cancel(&mut self) {
+        if let Some(cancel) = self.cancel.take() {
+            let _ = cancel.send(());
+        }
+    }
+}
+
+/// Starts the CLI; `permit` (a place under the server's cap) is held until
+/// the process is reaped.
+pub fn start(
+    settings: SessionSettings,
+    permit: OwnedSemaphorePermit,
+) -> Result<RunningSession, SessionError> {
+    let mut command = Command::new(&settings.cli);
+    command
+        .arg("-p")
+        .arg(&settings.prompt)
+        .args(["--output-format", "stream-json", "--verbose"]);
+    if let Some(session) = &settings.resume {
+        command.args(["--resume", session]);
+    }
+    command.env_clear();
+    for name in PASSED_THROUGH {
+        if let Ok(value) = std::env::var(name) {
+            command.env(name, value);
+        }
+    }
+    if let Some((name, secret)) = &settings.credential {
+        command.env(name, secret.expose_secret());
+    }
+    command
+        .current_dir(&settings.project_dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        // Its own process group, so the tools it starts die with it.
+        .process_group(0)
+        .kill_on_drop(true);
+    let child = command.spawn().map_err(|source| SessionError::Spawn {
+        cli: settings.cli.clone(),
+        source,
+    })?;
+    let (updates_tx, updates) = mpsc::channel(64);
+    let (cancel, cancelled) = oneshot::channel();
+    tokio::spawn(async move {
+        let _permit = permit;
+        drive(child, settings, updates_tx, cancelled).await;
+    });
+    Ok(RunningSession {
+        updates,
+        cancel: Some(cancel),
+    })
+}
+
+/// Longest line read from the CLI; longer ones are skipped whole.
+const MAX_LINE: usize = 4 * 1024 * 1024;
+/// What is kept of standard error for a failure's message.
+const STDERR_KEPT: usize = 2048;
+
+async fn drive(
+    mut child: Child,
+    settings: SessionSettings,
+    updates: mpsc::Sender<SessionUpdate>,
+    mut cancelled: oneshot::Receiver<()>,
+) {
+    let mut stopping = settings.stopping.clone();
+    let (Some(stdout), Some(stderr)) = (child.stdout.take(), child.stderr.take()) else {
+        stop(&mut child).await;
+        let _ = updates
+            .send(SessionUpdate::End(SessionEnd::Failed(
+                "the CLI's output could not be read".into(),
+            )))
+            .await;
+        return;
+    };
+    let stderr_tail = tokio::spawn(tail(stderr));
+    let mut lines = BufReader::new(stdout);
+    let mut line = Vec::new();
+    let mut forwarded = 0usize;
+    let mut cut_told = false;
+    let deadline = tokio::time::sleep(settings.timeout);
+    tokio::pin!(deadline);
+    let end = loop {
+        line.clear();
+        tokio::select! {
+            read = read_line(&mut lines, &mut line) => match read {
+                Ok(true) => {
+                    let text = String::from_utf8_lossy(&line);
+                    for event in stream_json::parse_line(&text) {
+                        let is_result = matches!(event, StreamEvent::Result(_));
+                        let size = match &event {
+                            StreamEvent::Text(text) => text.len(),
+                            StreamEvent::Tool { detail, .. } => detail.len(),
+                            _ => 0,
+                        };
+                        if !is_result && forwarded + size > settings.max_output {
+                            if !std::mem::replace(&mut cut_told, true)
+                                && updates.send(SessionUpdate::OutputCut).await.is_err()
+                            {
+                                break;
+                            }
+                            continue;
+                        }
+                        forwarded += size;
+                        if updates.send(SessionUpdate::Event(event)).await.is_err() {
+                            // The pane is gone.
+                            stop(&mut child).await;
+                            return;
+                        }
+                        if is_result {
+                            stop(&mut child).await;
+                            let _ = updates.send(SessionUpdate::End(SessionEnd::Finished)).await;
+                            return;
+                        }
+                    }
+                }
+                Ok(false) | Err(_) => {
+                    // Output closed without a result.
+                    let status = tokio::time::timeout(Duration::from_secs(5), child.wait()).await;
+                    let said = stderr_tail.await.unwrap_or_default();
+                    let how = match status {
+                        Ok(Ok(status)) => format!("the CLI exited ({status}) without a result"),
+                        _ => "the CLI closed its output without a result".to_owned(),
+                    };
+                    let said = said.trim();
+                    break SessionEnd::Failed(if said.is_empty() {
+                        how
+                    } else {
+                        format!("{how}: {said}")
+                    });
+                }
+            },
+            () = &mut deadline => break SessionEnd::TimedOut(settings.timeout),
+            _ = &mut cancelled => break SessionEnd::Cancelled,
+            () = server_stops(&mut stopping) => break SessionEnd::ServerStopping,
+        }
+    };
+    stop(&mut child).await;
+    let _ = updates.send(SessionUpdate::End(end)).await;
+}
+
+/// Resolves once the server stops (never, if the sender is gone).
+async fn server_stops(stopping: &mut watch::Receiver<bool>) {
+    if stopping.wait_for(|stopping| *stopping).await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}
+
+/// Reads one line (without its newline) into `line`; `false` at the end.
+/// A line longer than [`MAX_LINE`] is skipped.
+async fn read_line<R: AsyncBufReadExt + Unpin>(
+    reader: &mut R,
+    line: &mut Vec<u8>,
+) -> std::io::Result<bool> {
+    loop {
+        line.clear();
+        let mut limited = (&mut *reader).take(MAX_LINE as u64 + 1);
+        let read = limited.read_until(b'\n', line).await?;
+        if read == 0 {
+            return Ok(false);
+        }
+        if line.last() == Some(&b'\n') {
+            line.pop();
+            return Ok(true);
+        }
+        if line.len() <= MAX_LINE {
+            // The last line, without a newline.
+            return Ok(true);
+        }
+        // Too long: skip to the end of it.
+        let mut rest = Vec::new();
+        loop {
+            rest.clear();
+            let mut limited = (&mut *reader).take(64 * 1024);
+            let read = limited.read_until(b'\n', &mut rest).await?;
+            if read == 0 {
+                return Ok(false);
+            }
+            if rest.last() == Some(&b'\n') {
+                break;
+            }
+        }
+    }
+}
+
+/// The last [`STDERR_KEPT`] bytes of a stream, read to its end.
+async fn tail<R: AsyncRead + Unpin>(mut stream: R) -> String {
+    let mut kept = Vec::new();
+    let mut buffer = [0u8; 4096];
+    while let Ok(read) = stream.read(&mut buffer).await {
+        if read == 0 {
+            break;
+        }
+        kept.extend_from_slice(&buffer[..read]);
+        if kept.len() > STDERR_KEPT {
+            kept.drain(..kept.len() - STDERR_KEPT);
+        }
+    }
+    String::from_utf8_lossy(&kept).into_owned()
+}
+
+/// Kills the CLI's process group and reaps the CLI.
+async fn stop(child: &mut Child) {
+    if let Some(pid) = child.id() {
+        // SAFETY: killpg only sends a signal; the group is the child's own
+        // (process_group(0)), and the child is not reaped yet, so its id
+        // cannot have been reused.
+        unsafe {
+            libc::killpg(pid as libc::pid_t, libc::SIGKILL);
+        }
+    }
+    let _ = child.kill().await;
+    let _ = child.wait().await;
+}

@@ -1,0 +1,87 @@
+//! Every running prompt on the server: the cap on how many `claude` runs
+//! at once (`DISPATCH_MAX_SESSIONS`), and stopping them all when the server
+//! stops.
+
+use std::{sync::Arc, time::Duration};
+
+use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
+
+#[derive(Clone)]
+pub struct Sessions {
+    places: Arc<Semaphore>,
+    max: usize,
+    stopping: Arc<watch::Sender<bool>>,
+}
+
+impl Sessions {
+    pub fn new(max: usize) -> Self {
+        Self {
+            places: Arc::new(Semaphore::new(max)),
+            max,
+            stopping: Arc::new(watch::channel(false).0),
+        }
+    }
+
+    /// The cap.
+    pub fn max(&self) -> usize {
+        self.max
+    }
+
+    /// A place for one more run, unless all are taken or the server stops.
+    pub fn try_place(&self) -> Option<OwnedSemaphorePermit> {
+        if *self.stopping.borrow() {
+            return None;
+        }
+        self.places.clone().try_acquire_owned().ok()
+    }
+
+    /// Runs in progress (each holds a place until its CLI is reaped).
+    pub fn running(&self) -> usize {
+        self.max - self.places.available_permits()
+    }
+
+    /// What a run watches to hear that the server stops.
+    pub fn stopping(&self) -> watch::Receiver<bool> {
+        self.stopping.subscribe()
+    }
+
+    /// Stops every run and waits, at most 5 s, until their CLIs are reaped.
+    pub async fn shut_down(&self) {
+        self.stopping.send_replace(true);
+        for _ in 0..500 {
+            if self.running() == 0 {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        tracing::warn!(
+            left = self.running(),
+            "some Claude runs did not end within 5 s"
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn places_are_capped_returned_and_refused_once_stopping() {
+        let sessions = Sessions::new(2);
+        let first = sessions.try_place().unwrap();
+        let _second = sessions.try_place().unwrap();
+        assert!(sessions.try_place().is_none());
+        assert_eq!(sessions.running(), 2);
+        drop(first);
+        assert_eq!(sessions.running(), 1);
+        let waiting = sessions.stopping();
+        let stopper = sessions.clone();
+        let stop = tokio::spawn(async move { stopper.shut_down().await });
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert!(*waiting.borrow());
+        assert!(sessions.try_place().is_none());
+        drop(_second);
+        stop.await.unwrap();
+        assert_eq!(sessions.running(), 0);
+    }
+}

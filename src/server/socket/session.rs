@@ -1,0 +1,189 @@
+//! The session half of a connection: `claude.session.prompt` starts one
+//! `claude -p` run for the pane, its lines come back as `claude.session.*`.
+
+use secrecy::SecretString;
+
+use super::Connection;
+use crate::{
+    protocol::{session::SessionResult, AuthMethod, ErrorReason, PromptData, ServerEvent},
+    server::claude::{
+        cli::CliSearch,
+        session::{self, SessionEnd, SessionSettings, SessionUpdate},
+        stream_json::StreamEvent,
+    },
+};
+
+/// Longest prompt, in characters.
+pub const MAX_PROMPT: usize = 8_000;
+/// Longest session id the CLI could report (UUIDs are 36).
+const MAX_SESSION_ID: usize = 100;
+
+fn session_error(reason: ErrorReason, error: impl Into<String>) -> Vec<ServerEvent> {
+    vec![ServerEvent::SessionError {
+        error: error.into(),
+        reason,
+    }]
+}
+
+impl Connection {
+    pub(super) async fn prompt(&mut self, request: PromptData) -> Vec<ServerEvent> {
+        if self.session.is_some() {
+            return session_error(
+                ErrorReason::Busy,
+                "Claude is still answering the last prompt here: wait for it, or stop it.",
+            );
+        }
+        let prompt = request.prompt.trim();
+        if prompt.is_empty() {
+            return session_error(ErrorReason::BadRequest, "Type a prompt first.");
+        }
+        if prompt.chars().count() > MAX_PROMPT {
+            return session_error(
+                ErrorReason::BadRequest,
+                format!("That prompt is too long: at most {MAX_PROMPT} characters."),
+            );
+        }
+        let resume = match request.session_id {
+            Some(id)
+                if id.is_empty()
+                    || id.len() > MAX_SESSION_ID
+                    || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') =>
+            {
+                return session_error(
+                    ErrorReason::BadRequest,
+                    "That session id is not one the CLI gave.",
+                );
+            }
+            other => other,
+        };
+        let config = self.state.session_config.clone();
+        let project_dir = match config.projects.dir(&request.project) {
+            Ok(dir) => dir,
+            Err(error) => return session_error(ErrorReason::BadRequest, error.to_string()),
+        };
+        let cli = match CliSearch::from_process(self.state.login.configured_cli.clone()).find() {
+            Ok(cli) => cli,
+            Err(error) => return session_error(ErrorReason::CliMissing, error.to_string()),
+        };
+        let Some(place) = self.state.sessions.try_place() else {
+            return session_error(
+                ErrorReason::Busy,
+                format!(
+                    "Claude is already answering {} prompts on this server, as many as it allows (DISPATCH_MAX_SESSIONS). Try again in a moment.",
+                    self.state.sessions.max()
+                ),
+            );
+        };
+        let settings = SessionSettings {
+            cli,
+            project_dir,
+            prompt: prompt.to_owned(),
+            resume,
+            credential: self.credential().await,
+            timeout: config.timeout,
+            max_output: config.max_output,
+            stopping: self.state.sessions.stopping(),
+        };
+        match session::start(settings, place) {
+            Ok(running) => {
+                tracing::info!(project = %request.project, ip = %self.ip, "Claude prompt started");
+                self.session = Some(running);
+                vec![ServerEvent::SessionStarted {
+                    project: request.project,
+                }]
+            }
+            Err(error) => {
+                tracing::error!(%error, "a Claude prompt could not be started");
+                session_error(ErrorReason::CliFailed, error.to_string())
+            }
+        }
+    }
+
+    /// The credential a run gets: Dispatch's own, else the server's
+    /// environment variable of the same kind. (The CLI's own login needs
+    /// nothing: it finds it in HOME.)
+    async fn credential(&self) -> Option<(&'static str, SecretString)> {
+        let store = self.state.store.clone();
+        let stored = tokio::task::spawn_blocking(move || store.load())
+            .await
+            .ok()
+            .and_then(|loaded| match loaded {
+                Ok(credential) => credential,
+                Err(error) => {
+                    tracing::warn!(%error, "the stored credential could not be read");
+                    None
+                }
+            });
+        if let Some(credential) = stored {
+            let name = match credential.method {
+                AuthMethod::ApiKey => "ANTHROPIC_API_KEY",
+                AuthMethod::OauthToken | AuthMethod::ClaudeAi => "CLAUDE_CODE_OAUTH_TOKEN",
+            };
+            return Some((name, credential.secret));
+        }
+        ["CLAUDE_CODE_OAUTH_TOKEN", "ANTHROPIC_API_KEY"]
+            .into_iter()
+            .find_map(|name| {
+                let value = std::env::var(name).ok().filter(|v| !v.trim().is_empty())?;
+                Some((name, SecretString::from(value)))
+            })
+    }
+
+    /// What the pane hears of one update from its run.
+    pub(super) fn session_event(&mut self, update: SessionUpdate) -> Vec<ServerEvent> {
+        match update {
+            SessionUpdate::Event(StreamEvent::Init { session_id, model }) => {
+                vec![ServerEvent::SessionInit { session_id, model }]
+            }
+            SessionUpdate::Event(StreamEvent::Text(text)) => {
+                vec![ServerEvent::SessionText { text }]
+            }
+            SessionUpdate::Event(StreamEvent::Tool { name, detail }) => {
+                vec![ServerEvent::SessionTool { name, detail }]
+            }
+            SessionUpdate::Event(StreamEvent::Result(result)) => {
+                // The run is over for the pane: a prompt sent on hearing the
+                // result must not find it still busy. (Its CLI is being
+                // reaped; its place under the cap returns then.)
+                self.session = None;
+                vec![ServerEvent::SessionResult(SessionResult {
+                    success: !result.is_error,
+                    text: result.text,
+                    session_id: result.session_id,
+                    duration_ms: result.duration_ms,
+                    login_required: result.login_required,
+                })]
+            }
+            SessionUpdate::OutputCut => vec![ServerEvent::SessionText {
+                text: "\n\n[Dispatch: this answer passed 2 MiB; the rest of it is not shown.]"
+                    .into(),
+            }],
+            SessionUpdate::End(end) => {
+                self.session = None;
+                match end {
+                    SessionEnd::Finished => Vec::new(),
+                    SessionEnd::TimedOut(after) => session_error(
+                        ErrorReason::Timeout,
+                        format!(
+                            "Claude did not finish within {} s (DISPATCH_PROMPT_TIMEOUT), so it was stopped.",
+                            after.as_secs()
+                        ),
+                    ),
+                    SessionEnd::Cancelled => session_error(ErrorReason::Cancelled, "Stopped."),
+                    SessionEnd::ServerStopping => session_error(
+                        ErrorReason::Cancelled,
+                        "The server is restarting, so Claude was stopped. Send the prompt again in a moment.",
+                    ),
+                    SessionEnd::Failed(said) => session_error(
+                        ErrorReason::CliFailed,
+                        format!("Claude stopped without an answer: {}", shorten(&said, 500)),
+                    ),
+                }
+            }
+        }
+    }
+}
+
+fn shorten(text: &str, max: usize) -> String {
+    crate::server::claude::stream_json::cut(text, max)
+}

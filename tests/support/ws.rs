@@ -1,0 +1,52 @@
+//! A plain websocket client for the tests: the protocol as any script speaks it.
+
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use tokio_tungstenite::{
+    connect_async,
+    tungstenite::{client::IntoClientRequest, http::HeaderValue, Message},
+    MaybeTlsStream, WebSocketStream,
+};
+
+pub type Ws = WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// How long a test waits for any one frame.
+pub const WAIT: Duration = Duration::from_secs(20);
+
+/// Opens `url`, sending `origin` when given; the refusal's status otherwise.
+pub async fn connect(url: &str, origin: Option<&str>) -> Result<Ws, u16> {
+    let mut request = url.into_client_request().unwrap();
+    if let Some(origin) = origin {
+        request
+            .headers_mut()
+            .insert("Origin", HeaderValue::from_str(origin).unwrap());
+    }
+    match connect_async(request).await {
+        Ok((ws, _)) => Ok(ws),
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            Err(response.status().as_u16())
+        }
+        Err(other) => panic!("{other}"),
+    }
+}
+
+pub async fn send(ws: &mut Ws, event: &str, data: Value) {
+    let frame = json!({"event": event, "data": data}).to_string();
+    ws.send(Message::text(frame)).await.unwrap();
+}
+
+/// The next text frame, as JSON.
+pub async fn recv(ws: &mut Ws) -> Value {
+    loop {
+        let message = tokio::time::timeout(WAIT, ws.next())
+            .await
+            .expect("a frame within 20 s")
+            .expect("the socket is open")
+            .expect("a good frame");
+        if let Message::Text(text) = message {
+            return serde_json::from_str(&text).unwrap();
+        }
+    }
+}
