@@ -6,6 +6,9 @@ const BASE = Number(process.env.E2E_PORT ?? 3917);
 
 /** One server per browser profile: login tests change what it stores. */
 export const PROFILE_PORTS = { desktop: BASE, pixel: BASE + 1, iphone: BASE + 2 } as const;
+/** One more per profile for the Projects page and the Claude pane: its
+ * tests sign in and out while the login tests run on the profile's server. */
+export const PANE_PORTS = { desktop: BASE + 30, pixel: BASE + 31, iphone: BASE + 32 } as const;
 /** Servers whose set-up is the point of the test. */
 export const DISABLED_PORT = BASE + 10; // CLAUDE_AUTH_ENABLED=false
 export const NO_CLI_PORT = BASE + 11; // CLAUDE_CLI points nowhere

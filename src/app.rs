@@ -8,8 +8,9 @@ use leptos_router::{
 };
 
 use crate::ui::{
-    home::{HomePage, NotFound},
     login::controller::LoginController,
+    not_found::NotFound,
+    projects::{ProjectPage, ProjectsPage},
     session::Session,
     settings::SettingsPage,
 };
@@ -49,13 +50,14 @@ pub fn App() -> impl IntoView {
             <header class="topbar">
                 <A href="/" attr:class="brand">"Dispatch"</A>
                 <nav aria-label="Main">
-                    <A href="/">"Home"</A>
+                    <A href="/">"Projects"</A>
                     <A href="/settings">"Settings"</A>
                 </nav>
             </header>
             <main id="main">
                 <Routes fallback=NotFound>
-                    <Route path=path!("/") view=HomePage/>
+                    <Route path=path!("/") view=ProjectsPage/>
+                    <Route path=path!("/projects/:name") view=ProjectPage/>
                     <Route path=path!("/settings") view=SettingsPage/>
                 </Routes>
             </main>

@@ -219,6 +219,19 @@ pub enum ServerEvent {
 }
 
 impl ServerEvent {
+    /// A Claude pane's event (`claude.session.*`), not the sign-in's.
+    pub fn is_session(&self) -> bool {
+        matches!(
+            self,
+            ServerEvent::SessionStarted { .. }
+                | ServerEvent::SessionInit { .. }
+                | ServerEvent::SessionText { .. }
+                | ServerEvent::SessionTool { .. }
+                | ServerEvent::SessionResult(_)
+                | ServerEvent::SessionError { .. }
+        )
+    }
+
     pub fn error(reason: ErrorReason, error: impl Into<String>, retry: bool) -> Self {
         ServerEvent::Error {
             success: false,

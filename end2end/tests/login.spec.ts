@@ -260,7 +260,7 @@ test('a server without the CLI says what it tried', async ({ page }) => {
 test('credentials persist across a server restart', async ({ page, isMobile }) => {
   test.skip(isMobile, 'one restart is enough: desktop only');
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'dispatch-restart-'));
-  const port = SHORT_FLOW_PORT + 10;
+  const port = SHORT_FLOW_PORT + 10; // not a port of playwright.config.ts
   const env = {
     ...process.env,
     DISPATCH_ADDR: `127.0.0.1:${port}`,

@@ -1,11 +1,11 @@
 import { test, expect, hydrated } from './fixtures';
 
-test('the home page loads and hydrates without console errors', async ({ page }) => {
+test('the home page (Projects) loads and hydrates without console errors', async ({ page }) => {
   const response = await page.goto('/');
   expect(response?.status()).toBe(200);
   await expect(page).toHaveTitle('Dispatch');
   await hydrated(page);
-  await expect(page.getByRole('heading', { name: 'Dispatch', level: 1 })).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Projects', level: 1 })).toBeVisible();
 });
 
 test('the settings page is reachable from the header', async ({ page }) => {

@@ -1,10 +1,10 @@
-//! The browser's side effects: where the access key is kept, and the status call.
+//! The browser's side effects: where the access key is kept, and the REST calls.
 //! Only compiled into the WASM.
 
 use gloo_net::http::Request;
 use web_sys::Storage;
 
-use crate::protocol::ClaudeStatus;
+use crate::protocol::{project::ProjectList, ClaudeStatus};
 
 /// Storage slot of the access key. The tab keeps it in `sessionStorage`; the
 /// device keeps it in `localStorage` only when the person asks to.
@@ -144,11 +144,7 @@ pub async fn store_api_key(key: &str, api_key: &str) -> Result<(), String> {
     if response.ok() {
         return Ok(());
     }
-    let body: serde_json::Value = response.json().await.unwrap_or_default();
-    Err(body["error"]
-        .as_str()
-        .unwrap_or("The API key was not accepted.")
-        .to_owned())
+    Err(failure(response, "The API key was not accepted.").await)
 }
 
 /// Copies `text` to the clipboard; `false` when the browser refuses.
@@ -158,4 +154,42 @@ pub async fn copy(text: &str) -> bool {
     };
     let promise = window.navigator().clipboard().write_text(text);
     wasm_bindgen_futures::JsFuture::from(promise).await.is_ok()
+}
+
+/// The `error` sentence of a failed answer, or `fallback`.
+async fn failure(response: gloo_net::http::Response, fallback: &str) -> String {
+    let body: serde_json::Value = response.json().await.unwrap_or_default();
+    body["error"].as_str().unwrap_or(fallback).to_owned()
+}
+
+/// `GET /api/projects`.
+pub async fn fetch_projects(key: &str) -> Result<ProjectList, String> {
+    let response = Request::get("/api/projects")
+        .header("Authorization", &format!("Bearer {key}"))
+        .send()
+        .await
+        .map_err(|e| format!("The server did not answer ({e})."))?;
+    if !response.ok() {
+        return Err(failure(response, "The projects could not be listed.").await);
+    }
+    response
+        .json::<ProjectList>()
+        .await
+        .map_err(|e| format!("The server's answer was not understood ({e})."))
+}
+
+/// `POST /api/projects {"name": …}`.
+pub async fn create_project(key: &str, name: &str) -> Result<(), String> {
+    let response = Request::post("/api/projects")
+        .header("Authorization", &format!("Bearer {key}"))
+        .json(&serde_json::json!({ "name": name }))
+        .map_err(|e| e.to_string())?
+        .send()
+        .await
+        .map_err(|e| format!("The server did not answer ({e})."))?;
+    if response.ok() {
+        Ok(())
+    } else {
+        Err(failure(response, "The project could not be created.").await)
+    }
 }

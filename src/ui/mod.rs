@@ -4,7 +4,9 @@ pub mod access_key_form;
 #[cfg(feature = "hydrate")]
 mod browser;
 pub mod claude_status;
-pub mod home;
 pub mod login;
+pub mod not_found;
+pub mod pane;
+pub mod projects;
 pub mod session;
 pub mod settings;

@@ -42,6 +42,17 @@ impl Session {
         expect_context::<Session>()
     }
 
+    /// Whether the key was accepted: true from the first status on, and
+    /// through later re-checks (a refresh after a sign-in must not unmount
+    /// what the key unlocked, a Claude pane mid-conversation among them).
+    pub fn has_key_checked(self) -> Memo<bool> {
+        Memo::new(move |before: Option<&bool>| match self.state.get() {
+            StatusState::Ready(_) => true,
+            StatusState::Checking => before.copied().unwrap_or(false),
+            StatusState::NeedKey { .. } | StatusState::Unreachable(_) => false,
+        })
+    }
+
     /// The access key this tab holds, if any.
     pub fn key(self) -> Option<String> {
         self.key.get_untracked()

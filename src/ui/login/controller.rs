@@ -4,7 +4,19 @@
 use leptos::prelude::*;
 
 use super::model::{Effect, LoginModel, Outgoing};
-use crate::{protocol::code::CodeError, ui::session::Session};
+use crate::{
+    protocol::{code::CodeError, ServerEvent},
+    ui::session::Session,
+};
+
+/// What a Claude pane hears from the shared socket.
+#[derive(Clone, Debug)]
+pub enum PaneSignal {
+    /// A `claude.session.*` event.
+    Event(ServerEvent),
+    /// The socket dropped (the server stops a running prompt with it).
+    Lost,
+}
 
 /// Whether the socket is up.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -22,6 +34,8 @@ pub struct LoginController {
     /// Bumped when the code input should take the focus.
     pub focus_code: RwSignal<u32>,
     session: Session,
+    /// The Claude pane on the page, if one is open.
+    pane: StoredValue<Option<Callback<PaneSignal>>>,
     #[cfg(feature = "hydrate")]
     socket: StoredValue<Option<super::socket::LoginSocket>, LocalStorage>,
 }
@@ -33,6 +47,7 @@ impl LoginController {
             link: RwSignal::new(Link::Up),
             focus_code: RwSignal::new(0),
             session,
+            pane: StoredValue::new(None),
             #[cfg(feature = "hydrate")]
             socket: StoredValue::new_local(None),
         };
@@ -69,6 +84,23 @@ impl LoginController {
         self.run(effect.into_iter().collect());
     }
 
+    /// A pane listens to the socket's session events (`None`: it closed).
+    pub fn listen_pane(self, pane: Option<Callback<PaneSignal>>) {
+        self.pane.set_value(pane);
+    }
+
+    /// Sends a pane's frame on the shared socket.
+    pub fn send_for_pane(self, outgoing: Outgoing) {
+        self.send(outgoing);
+    }
+
+    #[cfg(feature = "hydrate")]
+    fn tell_pane(self, signal: PaneSignal) {
+        if let Some(pane) = self.pane.get_value() {
+            pane.run(signal);
+        }
+    }
+
     /// Back to the prompt or the status after a success or a final error.
     pub fn dismiss(self) {
         self.model.set(LoginModel::default());
@@ -98,6 +130,9 @@ impl LoginController {
                         let resume = self.model.with_untracked(|m| m.reconnected());
                         self.run(resume.into_iter().collect());
                     }
+                    Signal::Event(event) if event.is_session() => {
+                        self.tell_pane(PaneSignal::Event(event))
+                    }
                     Signal::Event(event) => {
                         let effects = self
                             .model
@@ -106,6 +141,7 @@ impl LoginController {
                         self.run(effects);
                     }
                     Signal::Lost { retry_in } => {
+                        self.tell_pane(PaneSignal::Lost);
                         self.link.set(Link::Reconnecting(retry_in.as_secs().max(1)))
                     }
                 },

@@ -49,7 +49,8 @@ impl ShownError {
     }
 }
 
-/// What the browser sends (the socket adds the key).
+/// What the browser sends (the socket adds the key): the sign-in's frames,
+/// and the Claude pane's, which share the socket.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Outgoing {
     Start,
@@ -57,6 +58,12 @@ pub enum Outgoing {
     Retry,
     Cancel,
     Resume(String),
+    Prompt {
+        project: String,
+        prompt: String,
+        session_id: Option<String>,
+    },
+    StopPrompt,
 }
 
 /// What the page must do besides re-rendering.

@@ -61,6 +61,15 @@ fn frame(outgoing: Outgoing, key: String) -> String {
         Outgoing::Retry => (client_event::RETRY, json!({"key": key})),
         Outgoing::Cancel => (client_event::CANCEL, json!({"key": key})),
         Outgoing::Resume(flow) => (client_event::RESUME, json!({"key": key, "flow": flow})),
+        Outgoing::Prompt {
+            project,
+            prompt,
+            session_id,
+        } => (
+            client_event::PROMPT,
+            json!({"key": key, "project": project, "prompt": prompt, "sessionId": session_id}),
+        ),
+        Outgoing::StopPrompt => (client_event::SESSION_CANCEL, json!({"key": key})),
     };
     json!({"event": event, "data": data}).to_string()
 }

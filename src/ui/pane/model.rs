@@ -1,0 +1,240 @@
+//! The Claude pane as a pure state machine: the person's prompts and the
+//! server's `claude.session.*` events go in; the conversation and what to
+//! send come out. A result that asks for a sign-in turns the pane's input
+//! into the code input; once signed in, the prompt that failed runs again.
+
+use crate::protocol::{session::SessionResult, ServerEvent};
+
+/// One line of the conversation.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Entry {
+    /// What the person asked.
+    Prompt(String),
+    /// Claude's text (consecutive pieces joined).
+    Text(String),
+    Tool {
+        name: String,
+        detail: String,
+    },
+    /// The end of an answer.
+    Done {
+        success: bool,
+        text: String,
+        seconds: f64,
+    },
+    /// Something went wrong.
+    Problem(String),
+    /// Dispatch says something (not Claude).
+    Notice(String),
+    /// Where the sign-in shows while it runs.
+    SignIn,
+}
+
+/// What the page must send or do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PaneEffect {
+    Prompt {
+        project: String,
+        prompt: String,
+        session_id: Option<String>,
+    },
+    Stop,
+    StartLogin,
+    /// The input held a code for the sign-in.
+    SubmitCode(String),
+}
+
+/// Longest prompt, as the server allows.
+pub const MAX_PROMPT: usize = 8_000;
+/// The conversation keeps at most this many entries…
+const MAX_ENTRIES: usize = 300;
+/// …and this much text; older entries go first.
+const MAX_KEPT_BYTES: usize = 512 * 1024;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct PaneModel {
+    pub project: String,
+    pub entries: Vec<Entry>,
+    /// A prompt is running.
+    pub running: bool,
+    /// The conversation to continue (from the last answered prompt).
+    pub conversation: Option<String>,
+    /// Signing in; the prompt to run again afterwards.
+    pub signing_in: Option<String>,
+    last_prompt: Option<String>,
+    kept: usize,
+    trimmed: bool,
+}
+
+impl Entry {
+    /// The text it holds, in bytes (what the limits count).
+    pub fn size(&self) -> usize {
+        size(self)
+    }
+}
+
+fn size(entry: &Entry) -> usize {
+    match entry {
+        Entry::Prompt(t) | Entry::Text(t) | Entry::Problem(t) | Entry::Notice(t) => t.len(),
+        Entry::Tool { name, detail } => name.len() + detail.len(),
+        Entry::Done { text, .. } => text.len(),
+        Entry::SignIn => 0,
+    }
+}
+
+impl PaneModel {
+    pub fn new(project: impl Into<String>) -> Self {
+        Self {
+            project: project.into(),
+            entries: Vec::new(),
+            running: false,
+            conversation: None,
+            signing_in: None,
+            last_prompt: None,
+            kept: 0,
+            trimmed: false,
+        }
+    }
+
+    /// The input was submitted: a code while signing in, else a prompt.
+    pub fn submit(&mut self, input: &str) -> Result<PaneEffect, String> {
+        if self.signing_in.is_some() {
+            return Ok(PaneEffect::SubmitCode(input.to_owned()));
+        }
+        let prompt = input.trim();
+        if prompt.is_empty() {
+            return Err("Type a prompt first.".into());
+        }
+        if prompt.chars().count() > MAX_PROMPT {
+            return Err(format!(
+                "That prompt is too long: at most {MAX_PROMPT} characters."
+            ));
+        }
+        if self.running {
+            return Err("Claude is still answering: wait for it, or stop it.".into());
+        }
+        Ok(self.run(prompt.to_owned()))
+    }
+
+    fn run(&mut self, prompt: String) -> PaneEffect {
+        self.push(Entry::Prompt(prompt.clone()));
+        self.running = true;
+        self.last_prompt = Some(prompt.clone());
+        PaneEffect::Prompt {
+            project: self.project.clone(),
+            prompt,
+            session_id: self.conversation.clone(),
+        }
+    }
+
+    /// "Stop".
+    pub fn stop(&self) -> Option<PaneEffect> {
+        self.running.then_some(PaneEffect::Stop)
+    }
+
+    /// A `claude.session.*` event.
+    pub fn on_event(&mut self, event: ServerEvent) -> Vec<PaneEffect> {
+        match event {
+            ServerEvent::SessionText { text } => {
+                match self.entries.last_mut() {
+                    Some(Entry::Text(so_far)) => {
+                        so_far.push_str(&text);
+                        self.kept += text.len();
+                        self.trim();
+                    }
+                    _ => self.push(Entry::Text(text)),
+                }
+                Vec::new()
+            }
+            ServerEvent::SessionTool { name, detail } => {
+                self.push(Entry::Tool { name, detail });
+                Vec::new()
+            }
+            ServerEvent::SessionResult(result) => self.on_result(result),
+            ServerEvent::SessionError { error, .. } => {
+                self.running = false;
+                self.push(Entry::Problem(error));
+                Vec::new()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    fn on_result(&mut self, result: SessionResult) -> Vec<PaneEffect> {
+        self.running = false;
+        if result.login_required {
+            // The failed prompt's session never held a turn: start afresh
+            // unless an earlier answer gave a conversation.
+            self.signing_in = Some(self.last_prompt.clone().unwrap_or_default());
+            self.push(Entry::Notice(format!(
+                "Claude is not signed in on this server ({}). Sign in here: open the link, then paste the code below. Your prompt runs again afterwards.",
+                result.text.trim()
+            )));
+            self.push(Entry::SignIn);
+            return vec![PaneEffect::StartLogin];
+        }
+        if result.session_id.is_some() {
+            self.conversation = result.session_id;
+        }
+        self.push(Entry::Done {
+            success: result.success,
+            text: result.text,
+            seconds: result.duration_ms as f64 / 1000.0,
+        });
+        Vec::new()
+    }
+
+    /// The sign-in succeeded: the prompt that failed runs again.
+    pub fn signed_in(&mut self) -> Option<PaneEffect> {
+        let prompt = self.signing_in.take()?;
+        self.entries.retain(|e| e != &Entry::SignIn);
+        self.push(Entry::Notice(
+            "Signed in. Running your prompt again.".into(),
+        ));
+        (!prompt.is_empty()).then(|| self.run(prompt))
+    }
+
+    /// The sign-in was cancelled.
+    pub fn sign_in_dropped(&mut self) {
+        if self.signing_in.take().is_some() {
+            self.entries.retain(|e| e != &Entry::SignIn);
+            self.push(Entry::Notice(
+                "Sign-in cancelled. Send a prompt to try again.".into(),
+            ));
+        }
+    }
+
+    /// The socket dropped: the server stopped the run with it.
+    pub fn connection_lost(&mut self) {
+        if std::mem::take(&mut self.running) {
+            self.push(Entry::Problem(
+                "The connection to the server dropped, so Claude was stopped. Send the prompt again."
+                    .into(),
+            ));
+        }
+    }
+
+    /// Older entries were removed to stay within the limits.
+    pub fn trimmed(&self) -> bool {
+        self.trimmed
+    }
+
+    fn push(&mut self, entry: Entry) {
+        self.kept += size(&entry);
+        self.entries.push(entry);
+        self.trim();
+    }
+
+    fn trim(&mut self) {
+        while self.entries.len() > 1
+            && (self.entries.len() > MAX_ENTRIES || self.kept > MAX_KEPT_BYTES)
+        {
+            let removed = self.entries.remove(0);
+            self.kept -= size(&removed);
+            self.trimmed = true;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

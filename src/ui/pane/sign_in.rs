@@ -1,0 +1,65 @@
+//! The sign-in as it shows inside the conversation: the link, where the
+//! flow stands, and its errors. The pane's own input takes the code.
+
+use leptos::prelude::*;
+
+use crate::ui::login::{controller::LoginController, model::Phase};
+
+#[component]
+pub fn InlineSignIn() -> impl IntoView {
+    let login = LoginController::expect();
+    let phase = Memo::new(move |_| login.model.with(|m| m.phase.clone()));
+    let url = move || login.model.with(|m| m.url.clone().unwrap_or_default());
+    let error = move || login.model.with(|m| m.error.clone());
+    view! {
+        <li class="entry sign-in" data-testid="pane-sign-in">
+            {move || match phase.get() {
+                Phase::Idle | Phase::Preparing => view! {
+                    <p class="loading" role="status">
+                        <span class="spinner" aria-hidden="true"></span>
+                        "Preparing the sign-in link…"
+                    </p>
+                }
+                .into_any(),
+                Phase::WaitingForCode => view! {
+                    <p>
+                        <a
+                            class="btn-primary btn-link"
+                            href=url
+                            target="_blank"
+                            rel="noopener noreferrer"
+                            data-testid="pane-auth-link"
+                        >
+                            "Open Anthropic Login"
+                        </a>
+                    </p>
+                    <p class="hint">"Sign in, authorize Claude Code, then paste the code it shows into the box below."</p>
+                }
+                .into_any(),
+                Phase::Validating => view! {
+                    <p class="loading" role="status">
+                        <span class="spinner" aria-hidden="true"></span>
+                        "Validating authorization code…"
+                    </p>
+                }
+                .into_any(),
+                Phase::Succeeded => view! { <p class="ok">"Signed in."</p> }.into_any(),
+                Phase::Failed => view! {
+                    <p class="hint">"The sign-in did not go through."</p>
+                }
+                .into_any(),
+            }}
+            {move || error().map(|e| view! {
+                <p class="error" role="alert" data-testid="pane-auth-error">{e.message}</p>
+            })}
+            <p class="row">
+                <button type="button" class="btn-secondary" on:click=move |_| login.retry()>
+                    "Get a new link"
+                </button>
+                <button type="button" class="btn-secondary" on:click=move |_| login.cancel()>
+                    "Cancel sign-in"
+                </button>
+            </p>
+        </li>
+    }
+}
