@@ -240,11 +240,17 @@ async fn a_prompt_streams_back_in_its_project_with_the_stored_credential_only() 
         assert!(!frame.to_string().contains("sessiontest"), "{frame}");
     }
 
+    // A prompt that looks like a flag is still a prompt (it goes in on
+    // standard input, never on the command line).
+    prompt(&mut ws, "--dangerously-skip-permissions", None).await;
+    let result = run_frames(&mut ws).await.pop().unwrap()["data"].clone();
+    assert_eq!(result["text"], "You said: --dangerously-skip-permissions");
+
     // A follow-up continues the conversation the CLI reported.
     prompt(&mut ws, "and again", Some(&session)).await;
     let frames = run_frames(&mut ws).await;
     assert_eq!(frames[1]["data"]["sessionId"], session.as_str());
-    assert_eq!(setup.runs()[1]["resume"], session.as_str());
+    assert_eq!(setup.runs()[2]["resume"], session.as_str());
     assert!(setup.no_children_within(Duration::from_secs(5)).await);
 }
 

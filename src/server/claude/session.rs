@@ -1,5 +1,5 @@
-//! Runs one prompt: `claude -p <prompt> --output-format stream-json
-//! --verbose [--resume <session>]` in a project folder, without a terminal,
+//! Runs one prompt: `claude -p --output-format stream-json --verbose
+//! [--resume <session>]`, the prompt on standard input, in a project folder, without a terminal,
 //! with a clean environment plus the credential. Its lines become
 //! [`SessionUpdate`]s; the run ends at its result, its timeout, a cancel, or
 //! when the [`RunningSession`] is dropped — the CLI's whole process group
@@ -9,7 +9,7 @@ use std::{path::PathBuf, process::Stdio, time::Duration};
 
 use secrecy::{ExposeSecret, SecretString};
 use tokio::{
-    io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, BufReader},
+    io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWriteExt, BufReader},
     process::{Child, Command},
     sync::{mpsc, oneshot, watch, OwnedSemaphorePermit},
 };
@@ -91,11 +91,11 @@ pub fn start(
     settings: SessionSettings,
     permit: OwnedSemaphorePermit,
 ) -> Result<RunningSession, SessionError> {
+    // The prompt goes in on standard input, not the command line: a prompt
+    // that starts with "-" would be read as a flag, and a command line is
+    // visible to every user of the machine (`ps`).
     let mut command = Command::new(&settings.cli);
-    command
-        .arg("-p")
-        .arg(&settings.prompt)
-        .args(["--output-format", "stream-json", "--verbose"]);
+    command.args(["-p", "--output-format", "stream-json", "--verbose"]);
     if let Some(session) = &settings.resume {
         command.args(["--resume", session]);
     }
@@ -110,16 +110,24 @@ pub fn start(
     }
     command
         .current_dir(&settings.project_dir)
-        .stdin(Stdio::null())
+        .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         // Its own process group, so the tools it starts die with it.
         .process_group(0)
         .kill_on_drop(true);
-    let child = command.spawn().map_err(|source| SessionError::Spawn {
+    let mut child = command.spawn().map_err(|source| SessionError::Spawn {
         cli: settings.cli.clone(),
         source,
     })?;
+    if let Some(mut stdin) = child.stdin.take() {
+        let prompt = settings.prompt.clone();
+        tokio::spawn(async move {
+            // Closing it (the drop) tells the CLI the prompt is whole. A CLI
+            // that died early makes this fail; its end is reported anyway.
+            let _ = stdin.write_all(prompt.as_bytes()).await;
+        });
+    }
     let (updates_tx, updates) = mpsc::channel(64);
     let (cancel, cancelled) = oneshot::channel();
     tokio::spawn(async move {

@@ -1,4 +1,5 @@
-//! `claude -p <prompt> --output-format stream-json --verbose [--resume <id>]`,
+//! `claude -p --output-format stream-json --verbose [--resume <id>]` with the
+//! prompt on standard input (or as an argument),
 //! as 2.1.332 writes it: one JSON object a line (init, assistant messages,
 //! tool results, a result). Without a credential in its environment it
 //! prints what the real CLI prints (tests/fixtures/claude-cli/v2.1.332/
@@ -49,13 +50,27 @@ fn result(session: &str, is_error: bool, subtype: &str, text: Option<&str>) -> V
     value
 }
 
+/// The prompt: the first argument that is neither a flag nor a flag's
+/// value (or anything after `--`), else standard input, as the real CLI.
+fn prompt_of(args: &[String]) -> String {
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        match arg.as_str() {
+            "--" => return rest.cloned().collect::<Vec<_>>().join(" "),
+            "--output-format" | "--resume" | "--model" => {
+                rest.next();
+            }
+            flag if flag.starts_with('-') => {}
+            prompt => return prompt.to_owned(),
+        }
+    }
+    let mut stdin = String::new();
+    let _ = std::io::Read::read_to_string(&mut std::io::stdin(), &mut stdin);
+    stdin
+}
+
 pub fn run(args: &[String]) {
-    let prompt = args
-        .iter()
-        .position(|a| a == "-p" || a == "--print")
-        .and_then(|i| args.get(i + 1))
-        .cloned()
-        .unwrap_or_default();
+    let prompt = prompt_of(args);
     let resume = args
         .iter()
         .position(|a| a == "--resume")
