@@ -522,10 +522,7 @@ async fn sigterm_stops_running_prompts_and_reaps_them() {
     let mut ws = setup.connect().await;
     prompt(&mut ws, "hang forever", None).await;
     assert_eq!(recv(&mut ws).await["event"], "claude.session.started");
-    let clis: Vec<i32> = support::children_of(setup.server.pid() as u32)
-        .into_iter()
-        .map(|(pid, _)| pid)
-        .collect();
+    let clis = support::child_pids(setup.server.pid());
     assert_eq!(clis.len(), 1);
     support::signal(setup.server.pid(), "TERM");
     let stopped = session_error(&mut ws).await;
@@ -536,9 +533,7 @@ async fn sigterm_stops_running_prompts_and_reaps_them() {
         .wait_exit(Duration::from_secs(5))
         .expect("the server exits within 5 s");
     assert!(status.success());
-    for pid in clis {
-        assert!(!std::path::Path::new(&format!("/proc/{pid}")).exists());
-    }
+    support::assert_gone(&clis);
 }
 
 /// What a line of `-p` output says, without ids, times and paths.

@@ -522,10 +522,7 @@ async fn sigterm_tells_live_flows_the_server_restarts_and_kills_their_clis() {
     let mut setup = Setup::start("success", &[]);
     let mut ws = setup.connect().await;
     start_flow(&mut ws).await;
-    let clis: Vec<i32> = support::children_of(setup.server.pid() as u32)
-        .into_iter()
-        .map(|(pid, _)| pid)
-        .collect();
+    let clis = support::child_pids(setup.server.pid());
     assert_eq!(clis.len(), 1);
     support::signal(setup.server.pid(), "TERM");
     let data = expect_error(&mut ws, "cancelled").await;
@@ -539,12 +536,7 @@ async fn sigterm_tells_live_flows_the_server_restarts_and_kills_their_clis() {
         .wait_exit(Duration::from_secs(5))
         .expect("the server exits within 5 s");
     assert!(status.success(), "{status:?}");
-    for pid in clis {
-        assert!(
-            !std::path::Path::new(&format!("/proc/{pid}")).exists(),
-            "CLI {pid} outlived the server"
-        );
-    }
+    support::assert_gone(&clis);
 }
 
 /// A flow whose code was sent `sigterm_after` before the server got

@@ -291,6 +291,24 @@ pub fn children_of(pid: u32) -> Vec<(i32, String)> {
     found
 }
 
+/// The process ids of the children of `pid`.
+pub fn child_pids(pid: i32) -> Vec<i32> {
+    children_of(pid as u32)
+        .into_iter()
+        .map(|(pid, _)| pid)
+        .collect()
+}
+
+/// Fails unless every one of `pids` is gone (killed and reaped).
+pub fn assert_gone(pids: &[i32]) {
+    for pid in pids {
+        assert!(
+            !Path::new(&format!("/proc/{pid}")).exists(),
+            "process {pid} is still there"
+        );
+    }
+}
+
 /// A `claude` that runs the fake CLI with `env` (the scenario, a log…), as
 /// an operator's settings would reach the real one.
 pub fn fake_cli(dir: &Path, name: &str, env: &[(&str, &str)]) -> std::path::PathBuf {

@@ -16,11 +16,11 @@ pub enum Entry {
         name: String,
         detail: String,
     },
-    /// The end of an answer.
+    /// The end of an answer, and how long it took.
     Done {
         success: bool,
         text: String,
-        seconds: f64,
+        duration_ms: u64,
     },
     /// Something went wrong.
     Problem(String),
@@ -64,6 +64,13 @@ pub struct PaneModel {
     last_prompt: Option<String>,
     kept: usize,
     trimmed: bool,
+}
+
+/// "1.5 s" from milliseconds, in integers: float formatting would add
+/// several KiB of WASM for one number.
+pub fn seconds(ms: u64) -> String {
+    let tenths = (ms + 50) / 100;
+    format!("{}.{} s", tenths / 10, tenths % 10)
 }
 
 impl Entry {
@@ -179,7 +186,7 @@ impl PaneModel {
         self.push(Entry::Done {
             success: result.success,
             text: result.text,
-            seconds: result.duration_ms as f64 / 1000.0,
+            duration_ms: result.duration_ms,
         });
         Vec::new()
     }

@@ -4,7 +4,7 @@
 use leptos::{html::Textarea, prelude::*};
 
 use super::{
-    model::{Entry, PaneEffect, PaneModel},
+    model::{seconds, Entry, PaneEffect, PaneModel},
     sign_in::InlineSignIn,
 };
 use crate::ui::login::{
@@ -169,8 +169,8 @@ fn EntryView(entry: Entry) -> impl IntoView {
             <li class="entry tool" data-testid="entry-tool"><strong>{name}</strong>" "<code>{detail}</code></li>
         }
         .into_any(),
-        Entry::Done { success: true, seconds, .. } => view! {
-            <li class="entry done" data-testid="entry-done">{format!("Done in {seconds:.1} s.")}</li>
+        Entry::Done { success: true, duration_ms, .. } => view! {
+            <li class="entry done" data-testid="entry-done">{format!("Done in {}.", seconds(duration_ms))}</li>
         }
         .into_any(),
         Entry::Done { text, .. } => view! {

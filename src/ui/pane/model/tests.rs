@@ -56,7 +56,7 @@ fn a_prompt_streams_into_one_answer_then_follow_ups_continue_it() {
             Entry::Done {
                 success: true,
                 text: "Done.".into(),
-                seconds: 1.5
+                duration_ms: 1500
             },
         ]
     );
@@ -64,6 +64,15 @@ fn a_prompt_streams_into_one_answer_then_follow_ups_continue_it() {
         panic!()
     };
     assert_eq!(session_id.as_deref(), Some("s1"));
+}
+
+#[test]
+fn durations_read_in_tenths_of_a_second() {
+    assert_eq!(seconds(1500), "1.5 s");
+    assert_eq!(seconds(0), "0.0 s");
+    assert_eq!(seconds(1449), "1.4 s");
+    assert_eq!(seconds(1450), "1.5 s");
+    assert_eq!(seconds(61_000), "61.0 s");
 }
 
 #[test]
@@ -160,7 +169,7 @@ fn the_conversation_keeps_within_its_limits() {
         Some(&Entry::Done {
             success: true,
             text: "ok".into(),
-            seconds: 1.5
+            duration_ms: 1500
         })
     );
     let mut big = PaneModel::new("web");
