@@ -185,7 +185,9 @@ async fn drive(
                             if !std::mem::replace(&mut cut_told, true)
                                 && updates.send(SessionUpdate::OutputCut).await.is_err()
                             {
-                                break;
+                                // The pane is gone.
+                                stop(&mut child).await;
+                                return;
                             }
                             continue;
                         }
