@@ -293,6 +293,22 @@ fn fetch(url: &str) -> Vec<u8> {
         .unwrap()
 }
 
+/// Every `/pkg/…` file the page names (stylesheet, module and WASM preloads,
+/// the hydration script's imports, split chunks): what a first load fetches.
+fn pkg_files(html: &str) -> Vec<String> {
+    let mut files: Vec<String> = Vec::new();
+    for (at, _) in html.match_indices("/pkg/") {
+        let path: String = html[at..]
+            .chars()
+            .take_while(|c| !matches!(c, '"' | '\'' | ' ' | '>' | ')' | '`'))
+            .collect();
+        if path.len() > "/pkg/".len() && !files.contains(&path) {
+            files.push(path);
+        }
+    }
+    files
+}
+
 fn weight(port: u16) {
     let base = format!("http://127.0.0.1:{port}");
     let html = fetch(&format!("{base}/settings"));
@@ -304,12 +320,16 @@ fn weight(port: u16) {
         println!("  {name:<5} {:>8} B raw {:>8} B gzip", bytes.len(), gz);
     };
     row("HTML", &html);
-    for (name, path) in [
-        ("CSS", "/pkg/dispatch.css"),
-        ("JS", "/pkg/dispatch.js"),
-        ("WASM", "/pkg/dispatch.wasm"),
-    ] {
-        row(name, &fetch(&format!("{base}{path}")));
+    let page = String::from_utf8_lossy(&html).into_owned();
+    for path in pkg_files(&page) {
+        let kind = match path.rsplit('.').next() {
+            Some("css") => "CSS",
+            Some("js") => "JS",
+            Some("wasm") => "WASM",
+            _ => "other",
+        };
+        row(kind, &fetch(&format!("{base}{path}")));
+        println!("        {path}");
     }
     println!(
         "  total {:>8} B raw {:>8} B gzip (target <= 200 KB gzip)",
