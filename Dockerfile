@@ -28,7 +28,7 @@ RUN cargo install wasm-bindgen-cli --force --version \
 COPY --from=npm /usr/local/bin/node /usr/local/bin/node
 COPY --from=npm /app/node_modules ./node_modules
 COPY . .
-RUN PATH="/app/node_modules/.bin:${PATH}" cargo leptos build --release
+RUN PATH="/app/node_modules/.bin:${PATH}" cargo leptos build --release --split
 
 # 3. The runtime: the binary, the site, the CLI; nothing to build with.
 FROM debian:bookworm-slim AS runtime

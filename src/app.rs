@@ -4,13 +4,13 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes, A},
-    path,
+    path, Lazy,
 };
 
 use crate::ui::{
     login::controller::LoginController,
     not_found::NotFound,
-    projects::{ProjectPage, ProjectsPage},
+    routes::{ProjectRoute, ProjectsRoute},
     session::Session,
     settings::SettingsPage,
 };
@@ -56,8 +56,9 @@ pub fn App() -> impl IntoView {
             </header>
             <main id="main">
                 <Routes fallback=NotFound>
-                    <Route path=path!("/") view=ProjectsPage/>
-                    <Route path=path!("/projects/:name") view=ProjectPage/>
+                    // Their own WASM chunks: /settings loads without them.
+                    <Route path=path!("/") view={Lazy::<ProjectsRoute>::new()}/>
+                    <Route path=path!("/projects/:name") view={Lazy::<ProjectRoute>::new()}/>
                     <Route path=path!("/settings") view=SettingsPage/>
                 </Routes>
             </main>

@@ -12,5 +12,16 @@ pub mod server;
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    // Asynchronous hydration: lazy routes hydrate once their WASM chunk has
+    // arrived. `hydration::done` then lets the session change what the
+    // server rendered.
+    // (wasm-bindgen's own spawn: Leptos's executor starts inside.)
+    wasm_bindgen_futures::spawn_local(async {
+        let Some(body) = leptos::prelude::document().body() else {
+            return;
+        };
+        let mounted = leptos::mount::hydrate_from_async(body, app::App).await;
+        mounted.forget();
+        ui::hydration::done();
+    });
 }

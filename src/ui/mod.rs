@@ -4,9 +4,12 @@ pub mod access_key_form;
 #[cfg(feature = "hydrate")]
 mod browser;
 pub mod claude_status;
+#[cfg(feature = "hydrate")]
+pub mod hydration;
 pub mod login;
 pub mod not_found;
 pub mod pane;
 pub mod projects;
+pub mod routes;
 pub mod session;
 pub mod settings;

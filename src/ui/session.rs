@@ -60,22 +60,30 @@ impl Session {
 
     /// The key from the link's fragment or from storage, then the status.
     fn start(self) {
+        // Not before the whole page has hydrated: the state chosen here
+        // changes what the server rendered ("Checking…").
         #[cfg(feature = "hydrate")]
-        {
-            use super::browser;
-            let from_link = browser::take_key_from_fragment();
-            if let Some(key) = &from_link {
-                browser::store_key(key, false);
-            }
-            match from_link.or_else(browser::stored_key) {
-                Some(key) => {
-                    self.key.set(Some(key));
-                    self.refresh();
-                }
-                None => self.state.set(StatusState::NeedKey { wrong_key: false }),
-            }
-            browser::mark_hydrated();
+        leptos::task::spawn_local(async move {
+            super::hydration::finished().await;
+            self.start_now();
+        });
+    }
+
+    #[cfg(feature = "hydrate")]
+    fn start_now(self) {
+        use super::browser;
+        let from_link = browser::take_key_from_fragment();
+        if let Some(key) = &from_link {
+            browser::store_key(key, false);
         }
+        match from_link.or_else(browser::stored_key) {
+            Some(key) => {
+                self.key.set(Some(key));
+                self.refresh();
+            }
+            None => self.state.set(StatusState::NeedKey { wrong_key: false }),
+        }
+        browser::mark_hydrated();
     }
 
     /// The person typed a key: keep it (for the device too if `remember`) and check it.
