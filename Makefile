@@ -7,10 +7,6 @@ export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
 DISPATCH_ADDR ?= 127.0.0.1:3000
 export DISPATCH_ADDR
-# The name the server gives the browser's files. cargo-leptos sets it for its
-# builds; set for every build here, a server built by plain cargo (tests,
-# `make bench`) names the same files instead of `dispatch_bg.wasm`.
-export LEPTOS_OUTPUT_NAME := dispatch
 
 .PHONY: run test bench setup setup-test build fake-cli fmt-check clippy test-rust e2e clean
 
