@@ -69,6 +69,7 @@ async fn main() -> anyhow::Result<()> {
     }
 
     let home = std::env::var("HOME").ok();
+    let projects_root = config.projects_root(home.as_deref());
     let store = Arc::new(CredentialStore::new(
         config.credentials_dir(home.as_deref()),
         config.credentials_key_file(home.as_deref()),
@@ -104,9 +105,7 @@ async fn main() -> anyhow::Result<()> {
         limits: limits.clone(),
         metrics,
         session_config: Arc::new(SessionConfig {
-            projects: dispatch::server::projects::Projects::new(
-                config.projects_root(std::env::var("HOME").ok().as_deref()),
-            ),
+            projects: dispatch::server::projects::Projects::new(projects_root),
             timeout: std::time::Duration::from_millis(config.prompt_timeout),
             max_output: 2 * 1024 * 1024,
         }),

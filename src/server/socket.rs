@@ -286,8 +286,12 @@ impl Connection {
                 ))
             }
         }
-        let is_login = !matches!(request, Request::Prompt(_) | Request::SessionCancel);
-        if is_login && !self.state.login.enabled && !matches!(request, Request::Cancel) {
+        // Turning the login off stops sign-ins; a cancel and the sessions still work.
+        let signs_in = matches!(
+            request,
+            Request::Start | Request::Code(_) | Request::Retry | Request::Resume(_)
+        );
+        if signs_in && !self.state.login.enabled {
             return Err(ServerEvent::error(
                 ErrorReason::Disabled,
                 "Claude login is turned off on this server (CLAUDE_AUTH_ENABLED=false).",

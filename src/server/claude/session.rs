@@ -42,8 +42,9 @@ pub struct SessionSettings {
 #[derive(Debug, PartialEq, Eq)]
 pub enum SessionUpdate {
     Event(StreamEvent),
-    /// The output passed `max_output`; text and tools from here on are dropped.
-    OutputCut,
+    /// The output passed this many bytes (`max_output`); text and tools
+    /// from here on are dropped.
+    OutputCut(usize),
     End(SessionEnd),
 }
 
@@ -183,7 +184,10 @@ async fn drive(
                         };
                         if !is_result && forwarded + size > settings.max_output {
                             if !std::mem::replace(&mut cut_told, true)
-                                && updates.send(SessionUpdate::OutputCut).await.is_err()
+                                && updates
+                                    .send(SessionUpdate::OutputCut(settings.max_output))
+                                    .await
+                                    .is_err()
                             {
                                 // The pane is gone.
                                 stop(&mut child).await;

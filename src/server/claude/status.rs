@@ -15,17 +15,21 @@ use super::{
     credentials::CredentialStore,
 };
 
+/// The environment variable through which `claude` reads a credential of
+/// this kind.
+pub fn credential_variable(method: AuthMethod) -> &'static str {
+    match method {
+        AuthMethod::ApiKey => "ANTHROPIC_API_KEY",
+        AuthMethod::OauthToken | AuthMethod::ClaudeAi => "CLAUDE_CODE_OAUTH_TOKEN",
+    }
+}
+
 /// The credential the server's own environment carries, if any, by the
 /// precedence the CLI uses (an OAuth token before an API key).
 pub fn environment_credential(var: impl Fn(&str) -> Option<String>) -> Option<AuthMethod> {
-    let set = |name: &str| var(name).is_some_and(|v| !v.trim().is_empty());
-    if set("CLAUDE_CODE_OAUTH_TOKEN") {
-        Some(AuthMethod::OauthToken)
-    } else if set("ANTHROPIC_API_KEY") {
-        Some(AuthMethod::ApiKey)
-    } else {
-        None
-    }
+    [AuthMethod::OauthToken, AuthMethod::ApiKey]
+        .into_iter()
+        .find(|method| var(credential_variable(*method)).is_some_and(|v| !v.trim().is_empty()))
 }
 
 /// Whether the CLI's own login file (`~/.claude/.credentials.json`, written by

@@ -5,11 +5,12 @@ use secrecy::SecretString;
 
 use super::Connection;
 use crate::{
-    protocol::{session::SessionResult, AuthMethod, ErrorReason, PromptData, ServerEvent},
+    protocol::{session::SessionResult, ErrorReason, PromptData, ServerEvent},
     server::claude::{
         cli::CliSearch,
         session::{self, SessionEnd, SessionSettings, SessionUpdate},
-        stream_json::StreamEvent,
+        status::{credential_variable, environment_credential},
+        stream_json::{cut, StreamEvent},
     },
 };
 
@@ -115,18 +116,11 @@ impl Connection {
                 }
             });
         if let Some(credential) = stored {
-            let name = match credential.method {
-                AuthMethod::ApiKey => "ANTHROPIC_API_KEY",
-                AuthMethod::OauthToken | AuthMethod::ClaudeAi => "CLAUDE_CODE_OAUTH_TOKEN",
-            };
-            return Some((name, credential.secret));
+            return Some((credential_variable(credential.method), credential.secret));
         }
-        ["CLAUDE_CODE_OAUTH_TOKEN", "ANTHROPIC_API_KEY"]
-            .into_iter()
-            .find_map(|name| {
-                let value = std::env::var(name).ok().filter(|v| !v.trim().is_empty())?;
-                Some((name, SecretString::from(value)))
-            })
+        let method = environment_credential(|name| std::env::var(name).ok())?;
+        let name = credential_variable(method);
+        Some((name, SecretString::from(std::env::var(name).ok()?)))
     }
 
     /// What the pane hears of one update from its run.
@@ -154,9 +148,11 @@ impl Connection {
                     login_required: result.login_required,
                 })]
             }
-            SessionUpdate::OutputCut => vec![ServerEvent::SessionText {
-                text: "\n\n[Dispatch: this answer passed 2 MiB; the rest of it is not shown.]"
-                    .into(),
+            SessionUpdate::OutputCut(limit) => vec![ServerEvent::SessionText {
+                text: format!(
+                    "\n\n[Dispatch: this answer passed {} MiB; the rest of it is not shown.]",
+                    limit / (1024 * 1024)
+                ),
             }],
             SessionUpdate::End(end) => {
                 self.session = None;
@@ -176,14 +172,10 @@ impl Connection {
                     ),
                     SessionEnd::Failed(said) => session_error(
                         ErrorReason::CliFailed,
-                        format!("Claude stopped without an answer: {}", shorten(&said, 500)),
+                        format!("Claude stopped without an answer: {}", cut(&said, 500)),
                     ),
                 }
             }
         }
     }
-}
-
-fn shorten(text: &str, max: usize) -> String {
-    crate::server::claude::stream_json::cut(text, max)
 }

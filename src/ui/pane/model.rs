@@ -63,7 +63,8 @@ pub struct PaneModel {
     pub signing_in: Option<String>,
     last_prompt: Option<String>,
     kept: usize,
-    trimmed: bool,
+    /// Entries removed from the front so far, to stay within the limits.
+    removed: usize,
 }
 
 /// "1.5 s" from milliseconds, in integers: float formatting would add
@@ -76,16 +77,12 @@ pub fn seconds(ms: u64) -> String {
 impl Entry {
     /// The text it holds, in bytes (what the limits count).
     pub fn size(&self) -> usize {
-        size(self)
-    }
-}
-
-fn size(entry: &Entry) -> usize {
-    match entry {
-        Entry::Prompt(t) | Entry::Text(t) | Entry::Problem(t) | Entry::Notice(t) => t.len(),
-        Entry::Tool { name, detail } => name.len() + detail.len(),
-        Entry::Done { text, .. } => text.len(),
-        Entry::SignIn => 0,
+        match self {
+            Entry::Prompt(t) | Entry::Text(t) | Entry::Problem(t) | Entry::Notice(t) => t.len(),
+            Entry::Tool { name, detail } => name.len() + detail.len(),
+            Entry::Done { text, .. } => text.len(),
+            Entry::SignIn => 0,
+        }
     }
 }
 
@@ -99,7 +96,7 @@ impl PaneModel {
             signing_in: None,
             last_prompt: None,
             kept: 0,
-            trimmed: false,
+            removed: 0,
         }
     }
 
@@ -223,11 +220,27 @@ impl PaneModel {
 
     /// Older entries were removed to stay within the limits.
     pub fn trimmed(&self) -> bool {
-        self.trimmed
+        self.removed > 0
+    }
+
+    /// Each entry as its place in the whole conversation (removed ones
+    /// counted) and its size: a key that changes only when that entry does
+    /// (text grows in place), so a page re-renders just that one.
+    pub fn keys(&self) -> Vec<(usize, usize)> {
+        self.entries
+            .iter()
+            .enumerate()
+            .map(|(i, entry)| (self.removed + i, entry.size()))
+            .collect()
+    }
+
+    /// The entry at a place given by [`PaneModel::keys`], while it is kept.
+    pub fn entry(&self, place: usize) -> Option<&Entry> {
+        self.entries.get(place.checked_sub(self.removed)?)
     }
 
     fn push(&mut self, entry: Entry) {
-        self.kept += size(&entry);
+        self.kept += entry.size();
         self.entries.push(entry);
         self.trim();
     }
@@ -237,8 +250,8 @@ impl PaneModel {
             && (self.entries.len() > MAX_ENTRIES || self.kept > MAX_KEPT_BYTES)
         {
             let removed = self.entries.remove(0);
-            self.kept -= size(&removed);
-            self.trimmed = true;
+            self.kept -= removed.size();
+            self.removed += 1;
         }
     }
 }

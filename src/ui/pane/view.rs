@@ -114,10 +114,15 @@ pub fn ClaudePane(project: String) -> impl IntoView {
                 {move || pane.with(|p| p.trimmed()).then(|| view! {
                     <li class="entry notice">"Older messages were removed to keep this page light."</li>
                 })}
+                // Keys only: streaming text re-renders its own entry, and
+                // the conversation is not copied on every event.
                 <For
-                    each=move || pane.with(|p| p.entries.clone().into_iter().enumerate().collect::<Vec<_>>())
-                    key=|(i, entry)| (*i, entry.size())
-                    children=move |(_, entry)| view! { <EntryView entry/> }
+                    each=move || pane.with(PaneModel::keys)
+                    key=|key| *key
+                    children=move |(place, _)| {
+                        pane.with_untracked(|p| p.entry(place).cloned())
+                            .map(|entry| view! { <EntryView entry/> })
+                    }
                 />
             </ol>
             {move || running().then(|| view! {

@@ -181,6 +181,6 @@ fn the_conversation_keeps_within_its_limits() {
             detail: "f".into(),
         });
     }
-    let kept: usize = big.entries.iter().map(size).sum();
+    let kept: usize = big.entries.iter().map(Entry::size).sum();
     assert!(kept <= MAX_KEPT_BYTES, "{kept}");
 }
