@@ -1,7 +1,6 @@
 //! The app shell: the HTML document, the header and the routes.
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes, A},
     path, Lazy,
@@ -26,10 +25,11 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light dark"/>
+                <title>"Dispatch"</title>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <link rel="stylesheet" id="leptos" href="/pkg/dispatch.css"/>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
-                <MetaTags/>
             </head>
             <body>
                 <App/>
@@ -40,12 +40,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 
 #[component]
 pub fn App() -> impl IntoView {
-    provide_meta_context();
     let session = Session::provide();
     LoginController::provide(session);
     view! {
-        <Stylesheet id="leptos" href="/pkg/dispatch.css"/>
-        <Title text="Dispatch"/>
         <Router>
             <header class="topbar">
                 <A href="/" attr:class="brand">"Dispatch"</A>

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 pub mod code;
 pub mod project;
+pub mod rest;
 pub mod session;
 
 /// How a `claude` started by Dispatch would be signed in.

@@ -12,6 +12,12 @@ pub struct ProjectList {
     pub projects: Vec<String>,
 }
 
+/// `POST /api/projects` body.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewProject {
+    pub name: String,
+}
+
 /// Longest project name.
 pub const MAX_NAME_LEN: usize = 64;
 

@@ -8,9 +8,10 @@ use axum::{
     Json,
 };
 
-use serde::Deserialize;
-
-use crate::protocol::{ApiError, AuthMethod, ClaudeStatus, CredentialSource, ErrorReason};
+use crate::protocol::{
+    rest::{ApiKeyBody, Done, LogoutAnswer},
+    ApiError, AuthMethod, ClaudeStatus, CredentialSource, ErrorReason,
+};
 
 use super::{
     access::bearer_token,
@@ -108,13 +109,6 @@ pub async fn claude_status(_: Authorized, State(state): State<AppState>) -> Json
     Json(state.status.status().await)
 }
 
-/// `POST /api/claude/auth` body.
-#[derive(Deserialize)]
-pub struct ApiKeyBody {
-    #[serde(rename = "apiKey")]
-    api_key: String,
-}
-
 /// Longest API key accepted; real ones are about 108 characters.
 const MAX_API_KEY_LEN: usize = 256;
 
@@ -141,7 +135,7 @@ pub async fn store_api_key(
     _: Authorized,
     State(state): State<AppState>,
     body: Result<Json<ApiKeyBody>, axum::extract::rejection::JsonRejection>,
-) -> Result<Json<serde_json::Value>, ApiFailure> {
+) -> Result<Json<Done>, ApiFailure> {
     if !state.login.enabled {
         return Err(ApiFailure::Disabled);
     }
@@ -161,7 +155,7 @@ pub async fn store_api_key(
         .await
         .map_err(|e| ApiFailure::BadRequest(e.to_string()))??;
     tracing::info!("an API key was stored");
-    Ok(Json(serde_json::json!({"success": true})))
+    Ok(Json(Done { success: true }))
 }
 
 /// `DELETE /api/claude/auth`: removes what Dispatch stored, and says what
@@ -169,7 +163,7 @@ pub async fn store_api_key(
 pub async fn logout(
     _: Authorized,
     State(state): State<AppState>,
-) -> Result<Json<serde_json::Value>, ApiFailure> {
+) -> Result<Json<LogoutAnswer>, ApiFailure> {
     let store = state.store.clone();
     let removed = tokio::task::spawn_blocking(move || store.remove())
         .await
@@ -181,12 +175,12 @@ pub async fn logout(
         _ => None,
     };
     tracing::info!(removed, "logout");
-    Ok(Json(serde_json::json!({
-        "success": true,
-        "removed": removed,
-        "authenticated": remaining.is_some(),
-        "note": note,
-    })))
+    Ok(Json(LogoutAnswer {
+        success: true,
+        removed,
+        authenticated: remaining.is_some(),
+        note: note.map(str::to_owned),
+    }))
 }
 
 /// `GET /metrics`: the Prometheus text format (behind the key: scrapers send

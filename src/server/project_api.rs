@@ -1,13 +1,12 @@
 //! `/api/projects`: the project folders a Claude session can run in.
 
 use axum::{extract::State, http::StatusCode, Json};
-use serde::Deserialize;
 
 use super::{
     api::{ApiFailure, Authorized},
     state::AppState,
 };
-use crate::protocol::project::ProjectList;
+use crate::protocol::project::{NewProject, ProjectList};
 
 /// `GET /api/projects`.
 pub async fn list(
@@ -22,12 +21,6 @@ pub async fn list(
         root: state.session_config.projects.root().display().to_string(),
         projects: names,
     }))
-}
-
-/// `POST /api/projects` body.
-#[derive(Deserialize)]
-pub struct NewProject {
-    name: String,
 }
 
 /// `POST /api/projects {"name": "…"}`: creates the folder.

@@ -1,10 +1,8 @@
-//! The browser's side effects: where the access key is kept, and the REST calls.
+//! The browser's side effects: where the access key is kept, the address
+//! bar, the clipboard. The REST calls are in `rest`.
 //! Only compiled into the WASM.
 
-use gloo_net::http::Request;
 use web_sys::Storage;
-
-use crate::protocol::{project::ProjectList, ClaudeStatus};
 
 /// Storage slot of the access key. The tab keeps it in `sessionStorage`; the
 /// device keeps it in `localStorage` only when the person asks to.
@@ -71,35 +69,6 @@ pub fn forget_key() {
     }
 }
 
-/// What asking for the status can end in.
-pub enum StatusAnswer {
-    Status(ClaudeStatus),
-    WrongKey,
-    Failed(String),
-}
-
-/// `GET /api/claude/auth` with the access key.
-pub async fn fetch_status(key: &str) -> StatusAnswer {
-    let sent = Request::get("/api/claude/auth")
-        .header("Authorization", &format!("Bearer {key}"))
-        .send()
-        .await;
-    let response = match sent {
-        Ok(r) => r,
-        Err(e) => return StatusAnswer::Failed(format!("The server did not answer ({e}).")),
-    };
-    match response.status() {
-        200 => match response.json::<ClaudeStatus>().await {
-            Ok(status) => StatusAnswer::Status(status),
-            Err(e) => {
-                StatusAnswer::Failed(format!("The server's answer was not understood ({e})."))
-            }
-        },
-        401 => StatusAnswer::WrongKey,
-        code => StatusAnswer::Failed(format!("The server answered with HTTP {code}.")),
-    }
-}
-
 /// Marks the page as hydrated, so tests (and scripts) know clicks now reach the app.
 pub fn mark_hydrated() {
     if let Some(body) = web_sys::window()
@@ -110,43 +79,6 @@ pub fn mark_hydrated() {
     }
 }
 
-/// `DELETE /api/claude/auth`: the server's answer, or why there is none.
-pub async fn logout(key: &str) -> Result<serde_json::Value, String> {
-    let response = Request::delete("/api/claude/auth")
-        .header("Authorization", &format!("Bearer {key}"))
-        .send()
-        .await
-        .map_err(|e| format!("The server did not answer ({e})."))?;
-    let body: serde_json::Value = response
-        .json()
-        .await
-        .map_err(|e| format!("The server's answer was not understood ({e})."))?;
-    if response.ok() {
-        Ok(body)
-    } else {
-        Err(body["error"]
-            .as_str()
-            .unwrap_or("Signing out failed.")
-            .to_owned())
-    }
-}
-
-/// `POST /api/claude/auth {"apiKey": …}`.
-pub async fn store_api_key(key: &str, api_key: &str) -> Result<(), String> {
-    let request = Request::post("/api/claude/auth")
-        .header("Authorization", &format!("Bearer {key}"))
-        .json(&serde_json::json!({ "apiKey": api_key }))
-        .map_err(|e| e.to_string())?;
-    let response = request
-        .send()
-        .await
-        .map_err(|e| format!("The server did not answer ({e})."))?;
-    if response.ok() {
-        return Ok(());
-    }
-    Err(failure(response, "The API key was not accepted.").await)
-}
-
 /// Copies `text` to the clipboard; `false` when the browser refuses.
 pub async fn copy(text: &str) -> bool {
     let Some(window) = web_sys::window() else {
@@ -154,42 +86,4 @@ pub async fn copy(text: &str) -> bool {
     };
     let promise = window.navigator().clipboard().write_text(text);
     wasm_bindgen_futures::JsFuture::from(promise).await.is_ok()
-}
-
-/// The `error` sentence of a failed answer, or `fallback`.
-async fn failure(response: gloo_net::http::Response, fallback: &str) -> String {
-    let body: serde_json::Value = response.json().await.unwrap_or_default();
-    body["error"].as_str().unwrap_or(fallback).to_owned()
-}
-
-/// `GET /api/projects`.
-pub async fn fetch_projects(key: &str) -> Result<ProjectList, String> {
-    let response = Request::get("/api/projects")
-        .header("Authorization", &format!("Bearer {key}"))
-        .send()
-        .await
-        .map_err(|e| format!("The server did not answer ({e})."))?;
-    if !response.ok() {
-        return Err(failure(response, "The projects could not be listed.").await);
-    }
-    response
-        .json::<ProjectList>()
-        .await
-        .map_err(|e| format!("The server's answer was not understood ({e})."))
-}
-
-/// `POST /api/projects {"name": …}`.
-pub async fn create_project(key: &str, name: &str) -> Result<(), String> {
-    let response = Request::post("/api/projects")
-        .header("Authorization", &format!("Bearer {key}"))
-        .json(&serde_json::json!({ "name": name }))
-        .map_err(|e| e.to_string())?
-        .send()
-        .await
-        .map_err(|e| format!("The server did not answer ({e})."))?;
-    if response.ok() {
-        Ok(())
-    } else {
-        Err(failure(response, "The project could not be created.").await)
-    }
 }

@@ -10,6 +10,8 @@ pub mod login;
 pub mod not_found;
 pub mod pane;
 pub mod projects;
+#[cfg(feature = "hydrate")]
+mod rest;
 pub mod routes;
 pub mod session;
 pub mod settings;

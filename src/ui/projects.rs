@@ -22,7 +22,7 @@ pub fn ProjectsPage() -> impl IntoView {
         #[cfg(feature = "hydrate")]
         if let Some(key) = session.key() {
             leptos::task::spawn_local(async move {
-                projects.set(Some(crate::ui::browser::fetch_projects(&key).await));
+                projects.set(Some(crate::ui::rest::fetch_projects(&key).await));
             });
         }
     };
@@ -104,7 +104,7 @@ fn NewProjectForm(on_created: Callback<()>) -> impl IntoView {
         let Some(key) = session.key() else { return };
         #[cfg(feature = "hydrate")]
         leptos::task::spawn_local(async move {
-            match crate::ui::browser::create_project(&key, &valid).await {
+            match crate::ui::rest::create_project(&key, &valid).await {
                 Ok(()) => {
                     set_name.set(String::new());
                     on_created.run(());

@@ -105,14 +105,17 @@ impl Session {
     pub fn refresh(self) {
         #[cfg(feature = "hydrate")]
         {
-            use super::browser::{self, StatusAnswer};
+            use super::{
+                browser,
+                rest::{self, StatusAnswer},
+            };
             let Some(key) = self.key.get_untracked() else {
                 self.state.set(StatusState::NeedKey { wrong_key: false });
                 return;
             };
             self.state.set(StatusState::Checking);
             leptos::task::spawn_local(async move {
-                let next = match browser::fetch_status(&key).await {
+                let next = match rest::fetch_status(&key).await {
                     StatusAnswer::Status(status) => StatusState::Ready(status),
                     StatusAnswer::WrongKey => {
                         browser::forget_key();

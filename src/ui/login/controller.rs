@@ -119,33 +119,8 @@ impl LoginController {
 
     #[cfg(feature = "hydrate")]
     fn send(self, outgoing: Outgoing) {
-        use super::socket::{LoginSocket, Signal};
         if self.socket.with_value(Option::is_none) {
-            let session = self.session;
-            let socket = LoginSocket::open(
-                move || session.key(),
-                move |signal| match signal {
-                    Signal::Open => {
-                        self.link.set(Link::Up);
-                        let resume = self.model.with_untracked(|m| m.reconnected());
-                        self.run(resume.into_iter().collect());
-                    }
-                    Signal::Event(event) if event.is_session() => {
-                        self.tell_pane(PaneSignal::Event(event))
-                    }
-                    Signal::Event(event) => {
-                        let effects = self
-                            .model
-                            .try_update(|m| m.on_event(event))
-                            .unwrap_or_default();
-                        self.run(effects);
-                    }
-                    Signal::Lost { retry_in } => {
-                        self.tell_pane(PaneSignal::Lost);
-                        self.link.set(Link::Reconnecting(retry_in.as_secs().max(1)))
-                    }
-                },
-            );
+            let socket = super::socket::LoginSocket::open(self);
             self.socket.set_value(Some(socket));
         }
         self.socket.with_value(|s| {
@@ -153,6 +128,38 @@ impl LoginController {
                 socket.send(outgoing);
             }
         });
+    }
+
+    /// The access key each frame is signed with.
+    #[cfg(feature = "hydrate")]
+    pub(super) fn key(self) -> Option<String> {
+        self.session.key()
+    }
+
+    /// What the socket heard. Called only from the socket's task, so this
+    /// (and the model's reading of events) travels in its WASM chunk.
+    #[cfg(feature = "hydrate")]
+    pub(super) fn hear(self, signal: super::socket::Signal) {
+        use super::socket::Signal;
+        match signal {
+            Signal::Open => {
+                self.link.set(Link::Up);
+                let resume = self.model.with_untracked(|m| m.reconnected());
+                self.run(resume.into_iter().collect());
+            }
+            Signal::Event(event) if event.is_session() => self.tell_pane(PaneSignal::Event(event)),
+            Signal::Event(event) => {
+                let effects = self
+                    .model
+                    .try_update(|m| m.on_event(event))
+                    .unwrap_or_default();
+                self.run(effects);
+            }
+            Signal::Lost { retry_in } => {
+                self.tell_pane(PaneSignal::Lost);
+                self.link.set(Link::Reconnecting(retry_in.as_secs().max(1)))
+            }
+        }
     }
 
     #[cfg(not(feature = "hydrate"))]

@@ -39,7 +39,7 @@ fn ApiKeyForm() -> impl IntoView {
         set_problem.set(None);
         #[cfg(feature = "hydrate")]
         leptos::task::spawn_local(async move {
-            match crate::ui::browser::store_api_key(&key, value.trim()).await {
+            match crate::ui::rest::store_api_key(key, value.trim().to_owned()).await {
                 Ok(()) => {
                     set_api_key.set(String::new());
                     session.refresh();

@@ -1,15 +1,19 @@
 //! The browser's websocket to `/ws`: opened when first needed, reopened with
 //! backoff when it drops (phones drop sockets while the person is in the
 //! sign-in tab), and told to resume the live flow when it is back.
+//!
+//! Its code is a WASM chunk of its own (`#[lazy]`), fetched when the page
+//! first needs the socket: a page that only shows the status never loads it.
 
 use std::time::Duration;
 
 use futures::{channel::mpsc, FutureExt, Sink, SinkExt, StreamExt};
 use gloo_net::websocket::{futures::WebSocket, Message, State};
-use serde_json::json;
+use leptos::lazy;
+use serde::Serialize;
 
-use super::model::Outgoing;
-use crate::protocol::{client_event, ServerEvent};
+use super::{controller::LoginController, model::Outgoing};
+use crate::protocol::{client_event, CodeData, KeyOnly, PromptData, ResumeData, ServerEvent};
 
 /// What the page hears from the socket.
 pub enum Signal {
@@ -29,13 +33,11 @@ pub struct LoginSocket {
 }
 
 impl LoginSocket {
-    /// Opens the socket; `on_signal` hears everything, `key` signs each frame.
-    pub fn open(
-        key: impl Fn() -> Option<String> + 'static,
-        on_signal: impl Fn(Signal) + 'static,
-    ) -> Self {
+    /// Opens the socket; `controller` hears everything and holds the key
+    /// each frame is signed with.
+    pub fn open(controller: LoginController) -> Self {
         let (outbox, inbox) = mpsc::unbounded();
-        leptos::task::spawn_local(run(inbox, key, on_signal));
+        leptos::task::spawn_local(run_in_chunk(inbox, controller));
         Self { outbox }
     }
 
@@ -54,24 +56,47 @@ fn socket_url() -> Option<String> {
     Some(format!("{scheme}://{}/ws", location.host().ok()?))
 }
 
-fn frame(outgoing: Outgoing, key: String) -> String {
-    let (event, data) = match outgoing {
-        Outgoing::Start => (client_event::START, json!({"key": key})),
-        Outgoing::Code(code) => (client_event::CODE, json!({"key": key, "code": code})),
-        Outgoing::Retry => (client_event::RETRY, json!({"key": key})),
-        Outgoing::Cancel => (client_event::CANCEL, json!({"key": key})),
-        Outgoing::Resume(flow) => (client_event::RESUME, json!({"key": key, "flow": flow})),
+/// A browser -> server frame: `{"event": "<name>", "data": {…}}`.
+#[derive(Serialize)]
+struct Frame<T> {
+    event: &'static str,
+    data: T,
+}
+
+/// The frame's JSON text (printed by the browser's `JSON.stringify`).
+fn encode<T: Serialize>(event: &'static str, data: T) -> Option<String> {
+    let value = serde_wasm_bindgen::to_value(&Frame { event, data }).ok()?;
+    js_sys::JSON::stringify(&value).ok().map(String::from)
+}
+
+fn frame(outgoing: Outgoing, key: String) -> Option<String> {
+    match outgoing {
+        Outgoing::Start => encode(client_event::START, KeyOnly { key }),
+        Outgoing::Code(code) => encode(client_event::CODE, CodeData { key, code }),
+        Outgoing::Retry => encode(client_event::RETRY, KeyOnly { key }),
+        Outgoing::Cancel => encode(client_event::CANCEL, KeyOnly { key }),
+        Outgoing::Resume(flow) => encode(client_event::RESUME, ResumeData { key, flow }),
         Outgoing::Prompt {
             project,
             prompt,
             session_id,
-        } => (
+        } => encode(
             client_event::PROMPT,
-            json!({"key": key, "project": project, "prompt": prompt, "sessionId": session_id}),
+            PromptData {
+                key,
+                project,
+                prompt,
+                session_id,
+            },
         ),
-        Outgoing::StopPrompt => (client_event::SESSION_CANCEL, json!({"key": key})),
-    };
-    json!({"event": event, "data": data}).to_string()
+        Outgoing::StopPrompt => encode(client_event::SESSION_CANCEL, KeyOnly { key }),
+    }
+}
+
+/// A server frame read by the browser's `JSON.parse`; `None` if it is not one.
+fn decode(text: &str) -> Option<ServerEvent> {
+    let value = js_sys::JSON::parse(text).ok()?;
+    serde_wasm_bindgen::from_value(value).ok()
 }
 
 /// Waits `delay` without blocking the page.
@@ -103,11 +128,15 @@ async fn opened(socket: &mut WebSocket) -> bool {
     }
 }
 
-async fn run(
-    mut inbox: mpsc::UnboundedReceiver<Outgoing>,
-    key: impl Fn() -> Option<String>,
-    on_signal: impl Fn(Signal),
-) {
+/// The socket's task, in its own chunk: the first call fetches it.
+#[lazy]
+async fn run_in_chunk(inbox: mpsc::UnboundedReceiver<Outgoing>, controller: LoginController) {
+    run(inbox, controller).await
+}
+
+async fn run(mut inbox: mpsc::UnboundedReceiver<Outgoing>, controller: LoginController) {
+    let on_signal = move |signal| controller.hear(signal);
+    let key = move || controller.key();
     let mut attempt = 0;
     // A frame taken from the inbox while the socket was down waits here.
     let mut pending: Option<Outgoing> = None;
@@ -135,12 +164,8 @@ async fn run(
         loop {
             if let Some(outgoing) = pending.take() {
                 // Without a key nothing can be sent; the page asks for one.
-                if let Some(key) = key() {
-                    if sink
-                        .send(Message::Text(frame(outgoing.clone(), key)))
-                        .await
-                        .is_err()
-                    {
+                if let Some(text) = key().and_then(|key| frame(outgoing.clone(), key)) {
+                    if sink.send(Message::Text(text)).await.is_err() {
                         pending = Some(outgoing);
                         break;
                     }
@@ -152,7 +177,7 @@ async fn run(
             futures::select! {
                 message = incoming => match message {
                     Some(Ok(Message::Text(text))) => {
-                        if let Ok(event) = serde_json::from_str::<ServerEvent>(&text) {
+                        if let Some(event) = decode(&text) {
                             on_signal(Signal::Event(event));
                         }
                     }

@@ -63,7 +63,9 @@ pub fn CodeStep() -> impl IntoView {
     let confirm = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         if login.submit(&code.get_untracked()).is_ok() {
-            set_code.set(String::new());
+            // The step may be gone already (the model moved on and the
+            // section rendered the next screen): then there is nothing to clear.
+            let _ = set_code.try_set(String::new());
         }
     };
     let copy = move |_| {

@@ -1,0 +1,55 @@
+//! The REST bodies both sides read or write, besides the status
+//! (`ClaudeStatus`), the failures (`ApiError`) and the projects (`project`).
+
+use serde::{Deserialize, Serialize};
+
+/// `POST /api/claude/auth` body.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiKeyBody {
+    #[serde(rename = "apiKey")]
+    pub api_key: String,
+}
+
+/// `DELETE /api/claude/auth` answer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LogoutAnswer {
+    pub success: bool,
+    /// Whether Dispatch had a credential stored and removed it.
+    pub removed: bool,
+    /// Whether Claude is still signed in another way.
+    pub authenticated: bool,
+    /// What Dispatch could not remove, for a person.
+    pub note: Option<String>,
+}
+
+/// The answer of a request that only succeeds (`{"success": true}`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Done {
+    pub success: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bodies_have_the_documented_field_names() {
+        let body = ApiKeyBody {
+            api_key: "sk-ant-x".into(),
+        };
+        assert_eq!(
+            serde_json::to_value(&body).unwrap(),
+            serde_json::json!({"apiKey": "sk-ant-x"})
+        );
+        let answer: LogoutAnswer = serde_json::from_value(serde_json::json!({
+            "success": true, "removed": false, "authenticated": true, "note": "still signed in"
+        }))
+        .unwrap();
+        assert_eq!(answer.note.as_deref(), Some("still signed in"));
+        let answer: LogoutAnswer = serde_json::from_value(serde_json::json!({
+            "success": true, "removed": true, "authenticated": false, "note": null
+        }))
+        .unwrap();
+        assert_eq!(answer.note, None);
+    }
+}
