@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 use leptos_router::{
-    components::{Route, Router, Routes, A},
+    components::{FlatRoutes, Route, Router, A},
     path, Lazy,
 };
 
@@ -52,12 +52,12 @@ pub fn App() -> impl IntoView {
                 </nav>
             </header>
             <main id="main">
-                <Routes fallback=NotFound>
+                <FlatRoutes fallback=NotFound>
                     // Their own WASM chunks: /settings loads without them.
                     <Route path=path!("/") view={Lazy::<ProjectsRoute>::new()}/>
                     <Route path=path!("/projects/:name") view={Lazy::<ProjectRoute>::new()}/>
                     <Route path=path!("/settings") view=SettingsPage/>
-                </Routes>
+                </FlatRoutes>
             </main>
         </Router>
     }
