@@ -17,7 +17,10 @@ RUN npm ci --no-audit --no-fund
 FROM rust:${RUST_VERSION}-bookworm AS build
 # Keep in step with scripts/setup.sh (a test checks they agree).
 ARG CARGO_LEPTOS_VERSION=0.3.10
-RUN rustup target add wasm32-unknown-unknown \
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends zopfli \
+ && rm -rf /var/lib/apt/lists/* \
+ && rustup target add wasm32-unknown-unknown \
  && cargo install cargo-leptos --version "${CARGO_LEPTOS_VERSION}" --locked
 WORKDIR /app
 # The wasm-bindgen CLI must match the library in Cargo.lock exactly.
@@ -28,7 +31,9 @@ RUN cargo install wasm-bindgen-cli --force --version \
 COPY --from=npm /usr/local/bin/node /usr/local/bin/node
 COPY --from=npm /app/node_modules ./node_modules
 COPY . .
-RUN PATH="/app/node_modules/.bin:${PATH}" cargo leptos build --release --split
+# The same steps as `make build`: the site with gzip (zopfli) and brotli copies.
+RUN PATH="/app/node_modules/.bin:${PATH}" cargo leptos build --release --split --precompress \
+ && scripts/precompress.sh target/site
 
 # 3. The runtime: the binary, the site, the CLI; nothing to build with.
 FROM debian:bookworm-slim AS runtime

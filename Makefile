@@ -23,9 +23,11 @@ setup:
 setup-test:
 	scripts/setup.sh test
 
-## The server binary and the site (WASM, JS, CSS) in release mode.
+## The server binary and the site (WASM, JS, CSS) in release mode, with
+## gzip (zopfli) and brotli copies of the site's files that the server sends.
 build:
-	cargo leptos build --release --split
+	cargo leptos build --release --split --precompress
+	scripts/precompress.sh target/site
 
 fmt-check:
 	cargo fmt --all -- --check

@@ -8,10 +8,10 @@
 //! 3. 100, 500 and 1000 websocket clients each completing a whole flow at
 //!    once: completed, wall time, memory per live flow, threads, descriptors.
 //! 4. The Settings page under `wrk` for 10 s: requests/s and p99.
-//! 5. First-load weight: HTML, CSS, JS, WASM, raw and gzip.
+//! 5. First-load weight of /settings as the server sends it: every file
+//!    raw, gzip and brotli.
 
 use std::{
-    io::Write,
     path::{Path, PathBuf},
     process::{Child, Command, Stdio},
     time::{Duration, Instant},
@@ -275,65 +275,121 @@ fn wrk(url: &str) {
     }
 }
 
-fn gzip_len(bytes: &[u8]) -> usize {
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-    encoder.write_all(bytes).unwrap();
-    encoder.finish().unwrap().len()
-}
-
-fn fetch(url: &str) -> Vec<u8> {
+/// `GET url` with `Accept-Encoding: encoding`: the body as the server sent
+/// it (not decoded) and its `Content-Encoding`.
+fn fetch(url: &str, encoding: &str) -> (Vec<u8>, Option<String>) {
     let mut response = ureq::get(url)
+        .header("Accept-Encoding", encoding)
         .call()
         .unwrap_or_else(|e| panic!("GET {url}: {e}"));
-    response
+    let sent_as = response
+        .headers()
+        .get("content-encoding")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let body = response
         .body_mut()
         .with_config()
         .limit(50 * 1024 * 1024)
         .read_to_vec()
-        .unwrap()
+        .unwrap();
+    (body, sent_as)
 }
 
-/// Every `/pkg/…` file the page names (stylesheet, module and WASM preloads,
-/// the hydration script's imports, split chunks): what a first load fetches.
-fn pkg_files(html: &str) -> Vec<String> {
-    let mut files: Vec<String> = Vec::new();
-    for (at, _) in html.match_indices("/pkg/") {
-        let path: String = html[at..]
-            .chars()
+/// What a first load of the page fetches besides the page: every `/pkg/…`
+/// file it names (stylesheet, script, WASM, preloaded chunks) and every
+/// `<link href>` (the icon).
+fn page_resources(html: &str) -> Vec<String> {
+    let mut found: Vec<String> = Vec::new();
+    let mut add = |path: String| {
+        if path.len() > 1 && !found.contains(&path) {
+            found.push(path);
+        }
+    };
+    let until_quote = |rest: &str| -> String {
+        rest.chars()
             .take_while(|c| !matches!(c, '"' | '\'' | ' ' | '>' | ')' | '`'))
-            .collect();
-        if path.len() > "/pkg/".len() && !files.contains(&path) {
-            files.push(path);
+            .collect()
+    };
+    for (at, _) in html.match_indices("/pkg/") {
+        add(until_quote(&html[at..]));
+    }
+    for (at, _) in html.match_indices("<link ") {
+        let tag = &html[at..html[at..].find('>').map_or(html.len(), |end| at + end)];
+        if let Some(href) = tag.split("href=\"").nth(1) {
+            let href = until_quote(href);
+            if href.starts_with('/') && !href.starts_with("//") {
+                add(href);
+            }
         }
     }
-    files
+    found
 }
 
-fn weight(port: u16) {
+/// The modules a script imports statically (`from"./x.js"`): the split
+/// chunks' loader, which the page's script pulls in at once.
+fn js_imports(script: &str, dir: &str) -> Vec<String> {
+    let mut found: Vec<String> = Vec::new();
+    for marker in ["from\"./", "from \"./"] {
+        for (at, _) in script.match_indices(marker) {
+            let name: String = script[at + marker.len()..]
+                .chars()
+                .take_while(|c| *c != '"')
+                .collect();
+            let path = format!("{dir}{name}");
+            if !found.contains(&path) {
+                found.push(path);
+            }
+        }
+    }
+    found
+}
+
+/// The first load of `page` as the server sends it to a browser that takes
+/// gzip (the target), and to one that takes brotli.
+fn weight(port: u16, page: &str, target: &str) {
     let base = format!("http://127.0.0.1:{port}");
-    let html = fetch(&format!("{base}/settings"));
-    let mut total = (0, 0);
-    let mut row = |name: &str, bytes: &[u8]| {
-        let gz = gzip_len(bytes);
-        total.0 += bytes.len();
-        total.1 += gz;
-        println!("  {name:<5} {:>8} B raw {:>8} B gzip", bytes.len(), gz);
-    };
-    row("HTML", &html);
-    let page = String::from_utf8_lossy(&html).into_owned();
-    for path in pkg_files(&page) {
-        let kind = match path.rsplit('.').next() {
-            Some("css") => "CSS",
-            Some("js") => "JS",
-            Some("wasm") => "WASM",
-            _ => "other",
-        };
-        row(kind, &fetch(&format!("{base}{path}")));
-        println!("        {path}");
+    let (html, _) = fetch(&format!("{base}{page}"), "identity");
+    let mut paths = vec![page.to_owned()];
+    paths.extend(page_resources(&String::from_utf8_lossy(&html)));
+    let mut next = 0;
+    while next < paths.len() {
+        if paths[next].ends_with(".js") {
+            let (script, _) = fetch(&format!("{base}{}", paths[next]), "identity");
+            let dir = &paths[next][..=paths[next].rfind('/').unwrap_or(0)];
+            for import in js_imports(&String::from_utf8_lossy(&script), dir) {
+                if !paths.contains(&import) {
+                    paths.push(import);
+                }
+            }
+        }
+        next += 1;
+    }
+    println!("  {:<44} {:>9} {:>9} {:>9}", "", "raw", "gzip", "br");
+    let mut total = [0usize; 3];
+    for path in &paths {
+        let url = format!("{base}{path}");
+        let mut sizes = [0usize; 3];
+        let mut notes = Vec::new();
+        for (i, encoding) in ["identity", "gzip", "br"].into_iter().enumerate() {
+            let (body, sent_as) = fetch(&url, encoding);
+            if i > 0 && sent_as.as_deref() != Some(encoding) {
+                notes.push(format!("not sent as {encoding}"));
+            }
+            sizes[i] = body.len();
+            total[i] += body.len();
+        }
+        println!(
+            "  {path:<44} {:>9} {:>9} {:>9} {}",
+            sizes[0],
+            sizes[1],
+            sizes[2],
+            notes.join(", ")
+        );
     }
     println!(
-        "  total {:>8} B raw {:>8} B gzip (target <= 200 KB gzip)",
-        total.0, total.1
+        "  {:<44} {:>9} {:>9} {:>9}  bytes{target}",
+        "total", total[0], total[1], total[2]
     );
 }
 
@@ -344,11 +400,49 @@ async fn main() {
         std::thread::available_parallelism().map_or(0, |n| n.get()),
         chrono_now()
     );
+    // `cargo bench --bench load -- 4 5` runs only those sections (cargo
+    // adds its own `--bench` argument).
+    let chosen: Vec<u32> = std::env::args().filter_map(|a| a.parse().ok()).collect();
+    let runs = |section: u32| chosen.is_empty() || chosen.contains(&section);
     let fake = light_fake();
-
-    println!("\n1. start -> url, fake CLI printing its link at once (200 flows)");
     let server = Server::start(39_101, &fake, &[("FAKE_CLAUDE_SCENARIO", "success")]);
-    let times = time_to_url(&server, 200).await;
+
+    if runs(1) {
+        section_time_to_url(&server).await;
+    }
+    if runs(2) {
+        section_real_cli().await;
+    }
+    if runs(3) {
+        println!("\n3. concurrent whole flows, light fake CLI (a fresh server for each size)");
+        for (i, clients) in [100, 500, 1000].into_iter().enumerate() {
+            let fresh = Server::start(
+                39_110 + i as u16,
+                &fake,
+                &[("FAKE_CLAUDE_SCENARIO", "success")],
+            );
+            concurrent(&fresh, clients).await;
+        }
+    }
+    if runs(4) {
+        println!("\n4. GET /settings under wrk, 10 s, 32 connections");
+        wrk(&format!("http://127.0.0.1:{}/settings", server.port));
+    }
+    if runs(5) {
+        println!("\n5. first-load weight of /settings, as sent");
+        weight(
+            server.port,
+            "/settings",
+            " (target <= 200 KB gzip: 200,000 B)",
+        );
+        println!("   and of / (Projects: its own chunk and the shared ones too)");
+        weight(server.port, "/", "");
+    }
+}
+
+async fn section_time_to_url(server: &Server) {
+    println!("\n1. start -> url, fake CLI printing its link at once (200 flows)");
+    let times = time_to_url(server, 200).await;
     println!(
         "  p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms over {} flows (target p50 <= 5 ms, p99 <= 20 ms)",
         percentile(&times, 0.5),
@@ -356,7 +450,9 @@ async fn main() {
         times.last().copied().unwrap_or(0.0),
         times.len()
     );
+}
 
+async fn section_real_cli() {
     println!("\n2. start -> url with the real CLI (5 flows)");
     let real = repo().join("node_modules/.bin/claude");
     if real.exists() {
@@ -377,22 +473,6 @@ async fn main() {
             real.display()
         );
     }
-
-    println!("\n3. concurrent whole flows, light fake CLI (a fresh server for each size)");
-    for (i, clients) in [100, 500, 1000].into_iter().enumerate() {
-        let fresh = Server::start(
-            39_110 + i as u16,
-            &fake,
-            &[("FAKE_CLAUDE_SCENARIO", "success")],
-        );
-        concurrent(&fresh, clients).await;
-    }
-
-    println!("\n4. GET /settings under wrk, 10 s, 32 connections");
-    wrk(&format!("http://127.0.0.1:{}/settings", server.port));
-
-    println!("\n5. first-load weight of /settings");
-    weight(server.port);
 }
 
 fn chrono_now() -> String {

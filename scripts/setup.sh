@@ -44,6 +44,13 @@ if [ "$(cat node_modules/.lock-hash 2>/dev/null || true)" != "$lock_hash" ] \
   echo "$lock_hash" > node_modules/.lock-hash
 fi
 
+# zopfli: the smallest gzip copies of the site (scripts/precompress.sh).
+if ! command -v zopfli >/dev/null; then
+  say "installing zopfli (the site's gzip copies)"
+  apt-get update
+  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends zopfli
+fi
+
 if [ "$mode" = test ]; then
   if [ ! -x /usr/bin/chromium ]; then
     say "installing Debian's Chromium for the browser tests"

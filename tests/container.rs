@@ -127,6 +127,28 @@ fn the_dockerfile_builds_in_stages_and_runs_unprivileged_with_volumes_and_a_heal
             .any(|i| i == &format!("ARG CARGO_LEPTOS_VERSION={pinned}")),
         "the Dockerfile should pin cargo-leptos {pinned}"
     );
+    // The image builds the site as `make build` does: every command of
+    // that target, in order, in the build stage's one RUN.
+    let makefile = read("Makefile");
+    let recipe: Vec<&str> = makefile
+        .split("\nbuild:\n")
+        .nth(1)
+        .unwrap()
+        .lines()
+        .map_while(|l| l.strip_prefix('\t'))
+        .collect();
+    assert!(recipe.iter().any(|c| c.contains("--precompress")));
+    let build = all
+        .iter()
+        .find(|i| i.contains("cargo leptos build"))
+        .expect("a RUN that builds the site");
+    let mut rest = build.as_str();
+    for command in &recipe {
+        let at = rest
+            .find(command)
+            .unwrap_or_else(|| panic!("the Dockerfile should run `{command}` as make build does"));
+        rest = &rest[at + command.len()..];
+    }
     // The credential store and its key both live on volumes.
     let env = image_env();
     assert_eq!(env["CLAUDE_CREDENTIALS_PATH"], "/home/appuser/.claude");

@@ -6,7 +6,7 @@ mod support;
 
 use std::time::Duration;
 
-use support::{get, script, Server, TEST_KEY};
+use support::{get, get_encoded, script, Server, TEST_KEY};
 
 const WAIT: Duration = Duration::from_secs(20);
 
@@ -233,6 +233,50 @@ fn api_answers_are_never_cached() {
         let answer = get(&server.url("/api/claude/auth"), key);
         assert_eq!(answer.header("cache-control"), Some("no-store"));
     }
+}
+
+fn gunzip(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(bytes), &mut out)
+        .expect("a gzip stream");
+    out
+}
+
+#[test]
+fn the_site_is_sent_as_its_precompressed_copies_and_pages_gzipped() {
+    let site = tempfile::tempdir().unwrap();
+    let pkg = site.path().join("pkg");
+    std::fs::create_dir_all(&pkg).unwrap();
+    let script = "export function hydrate() { /* the app */ }\n".repeat(200);
+    std::fs::write(pkg.join("app.js"), &script).unwrap();
+    // A copy the server cannot have made itself: it must send this one.
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    std::io::Write::write_all(&mut encoder, script.as_bytes()).unwrap();
+    let precompressed = encoder.finish().unwrap();
+    std::fs::write(pkg.join("app.js.gz"), &precompressed).unwrap();
+    let style = "body { color: black; }\n".repeat(100);
+    std::fs::write(pkg.join("app.css"), &style).unwrap();
+    let root = site.path().to_str().unwrap();
+    let server = Server::start(&[("DISPATCH_KEY", TEST_KEY), ("LEPTOS_SITE_ROOT", root)]);
+
+    let (status, encoding, body) = get_encoded(&server.url("/pkg/app.js"), "gzip");
+    assert_eq!((status, encoding.as_deref()), (200, Some("gzip")));
+    assert_eq!(body, precompressed);
+    let (status, encoding, body) = get_encoded(&server.url("/pkg/app.js"), "identity");
+    assert_eq!((status, encoding), (200, None));
+    assert_eq!(body, script.as_bytes());
+    // No copy: compressed as it goes.
+    let (status, encoding, body) = get_encoded(&server.url("/pkg/app.css"), "gzip");
+    assert_eq!((status, encoding.as_deref()), (200, Some("gzip")));
+    assert_eq!(gunzip(&body), style.as_bytes());
+
+    let (status, encoding, body) = get_encoded(&server.url("/settings"), "gzip");
+    assert_eq!((status, encoding.as_deref()), (200, Some("gzip")));
+    let page = String::from_utf8(gunzip(&body)).unwrap();
+    assert!(page.contains("Checking Claude status"), "{page}");
+    // The API's answers stay as they are (small, and never cached).
+    let (_, encoding, _) = get_encoded(&server.url("/healthz"), "gzip");
+    assert_eq!(encoding, None);
 }
 
 #[test]

@@ -23,6 +23,7 @@ pub mod transport;
 
 use axum::{routing::get, Router};
 use leptos_axum::{generate_route_list, LeptosRoutes};
+use tower_http::compression::CompressionLayer;
 
 use crate::app::{shell, App};
 use state::AppState;
@@ -47,9 +48,14 @@ pub fn router(state: AppState) -> Router {
             ),
     );
     let pages = Router::<AppState>::new()
-        .route("/ws", get(socket::upgrade))
         .leptos_routes(&state, routes, move || shell(options.clone()))
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell));
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        // Pages gzipped as they go. The site's WASM, JS and CSS are sent as
+        // the .gz/.br copies the build made (`make build`), which this
+        // layer leaves as they are; it compresses only what has none.
+        .layer(CompressionLayer::new())
+        // After the layer: the websocket upgrade is not a body to compress.
+        .route("/ws", get(socket::upgrade));
     let transport = state.transport.clone();
     headers::secure(api.merge(pages).with_state(state)).layer(axum::middleware::from_fn_with_state(
         transport,
