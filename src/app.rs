@@ -2,11 +2,12 @@
 
 use leptos::prelude::*;
 use leptos_router::{
-    components::{FlatRoutes, Route, Router, A},
+    components::{FlatRoutes, Route, Router},
     path, Lazy,
 };
 
 use crate::ui::{
+    header::Header,
     login::controller::LoginController,
     not_found::NotFound,
     routes::{ProjectRoute, ProjectsRoute},
@@ -46,13 +47,7 @@ pub fn App() -> impl IntoView {
     LoginController::provide(session);
     view! {
         <Router>
-            <header class="topbar">
-                <A href="/" attr:class="brand">"Dispatch"</A>
-                <nav aria-label="Main">
-                    <A href="/">"Projects"</A>
-                    <A href="/settings">"Settings"</A>
-                </nav>
-            </header>
+            <Header/>
             <main id="main">
                 // Flat: no page nests in another, and the nested router's
                 // code was 16.5 KB gzip of every first load (BENCHMARKS.md).

@@ -182,6 +182,41 @@ test('a dropped connection comes back to the same flow', async ({ page }) => {
   await expect(page.getByRole('heading', { name: 'Claude AI Connected Successfully!' })).toBeVisible();
 });
 
+/** Makes the browser's fetches of `chunk` fail until the returned function is called. */
+async function failChunk(page: Page, chunk: string): Promise<() => void> {
+  let failing = true;
+  await page.route(`**/pkg/${chunk}`, (route) => (failing ? route.abort() : route.continue()));
+  return () => {
+    failing = false;
+  };
+}
+
+/** The console errors of failed fetches are expected; nothing else is (no panic). */
+function onlyFailedFetches(consoleErrors: string[]) {
+  expect(consoleErrors.length).toBeGreaterThan(0);
+  for (const error of consoleErrors) expect(error).toMatch(/Failed to (load resource|fetch)/);
+  consoleErrors.length = 0;
+}
+
+test('code that could not be fetched is fetched again, and the sign-in goes on', async ({ page, consoleErrors }) => {
+  const socketBack = await failChunk(page, 'split_login_socket.wasm');
+  const screensBack = await failChunk(page, 'split_later_screens.wasm');
+  await openSettings(page);
+  await page.getByRole('button', { name: 'Login with Claude' }).click();
+  // The socket's code: retried with the socket's own backoff.
+  await expect(page.getByText(/reconnecting/)).toBeVisible();
+  socketBack();
+  // The later screens' code: the person is told, and asks again.
+  await expect(page.getByRole('alert')).toHaveText(/could not be loaded/);
+  screensBack();
+  await page.getByRole('button', { name: 'Try again' }).click();
+  await expect(page.getByTestId('auth-link')).toBeVisible();
+  await codeInput(page).fill('success-abc#def');
+  await confirm(page).click();
+  await expect(page.getByRole('heading', { name: 'Claude AI Connected Successfully!' })).toBeVisible();
+  onlyFailedFetches(consoleErrors);
+});
+
 test('an API key can be used instead', async ({ page, consoleErrors }) => {
   await openSettings(page);
   await page.getByText('Use an Anthropic API key instead').click();
@@ -193,6 +228,19 @@ test('an API key can be used instead', async ({ page, consoleErrors }) => {
   expect(consoleErrors).toEqual([expect.stringContaining('400')]);
   consoleErrors.length = 0;
   await field.fill('sk-ant-api03-abcdefghijklmnopqrstuvwxyz0123456789');
+  await page.getByRole('button', { name: 'Save API key' }).click();
+  await expect(page.getByTestId('claude-account')).toHaveText('Signed in: Anthropic API key (stored by Dispatch).');
+});
+
+test('a click whose code could not be fetched says so, and works when tried again', async ({ page, consoleErrors }) => {
+  const back = await failChunk(page, 'split_rest_actions.wasm');
+  await openSettings(page);
+  await page.getByText('Use an Anthropic API key instead').click();
+  await page.getByRole('textbox', { name: 'API key' }).fill('sk-ant-api03-abcdefghijklmnopqrstuvwxyz0123456789');
+  await page.getByRole('button', { name: 'Save API key' }).click();
+  await expect(page.getByRole('alert')).toHaveText(/could not be loaded/);
+  onlyFailedFetches(consoleErrors);
+  back();
   await page.getByRole('button', { name: 'Save API key' }).click();
   await expect(page.getByTestId('claude-account')).toHaveText('Signed in: Anthropic API key (stored by Dispatch).');
 });

@@ -11,9 +11,15 @@ test('the home page (Projects) loads and hydrates without console errors', async
 test('the settings page is reachable from the header', async ({ page }) => {
   await page.goto('/');
   await hydrated(page);
-  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' }).click();
+  const nav = page.getByRole('navigation', { name: 'Main' });
+  await expect(nav.getByRole('link', { name: 'Projects' })).toHaveAttribute('aria-current', 'page');
+  await expect(nav.getByRole('link', { name: 'Settings' })).not.toHaveAttribute('aria-current');
+  await nav.getByRole('link', { name: 'Settings' }).click();
   await expect(page).toHaveURL(/\/settings$/);
   await expect(page.getByRole('heading', { name: 'Settings', level: 1 })).toBeVisible();
+  // The router took the click (no new page load), and the header follows it.
+  await expect(nav.getByRole('link', { name: 'Settings' })).toHaveAttribute('aria-current', 'page');
+  await expect(nav.getByRole('link', { name: 'Projects' })).not.toHaveAttribute('aria-current');
 });
 
 test('an unknown address says so', async ({ page, consoleErrors }) => {

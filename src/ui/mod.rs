@@ -3,7 +3,9 @@
 pub mod access_key_form;
 #[cfg(feature = "hydrate")]
 mod browser;
+mod chunk;
 pub mod claude_status;
+pub mod header;
 #[cfg(feature = "hydrate")]
 pub mod hydration;
 pub mod login;

@@ -1,7 +1,6 @@
 //! The page for addresses that lead nowhere.
 
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 #[component]
 pub fn NotFound() -> impl IntoView {
@@ -12,7 +11,7 @@ pub fn NotFound() -> impl IntoView {
     view! {
         <h1>"Not found"</h1>
         <p>
-            "There is no page here. " <A href="/">"Go home"</A>
+            "There is no page here. " <a href="/">"Go home"</a>
         </p>
     }
 }

@@ -6,12 +6,13 @@
 //! types: the WASM carries no JSON parser of its own, which keeps the first
 //! load small (BENCHMARKS.md).
 
-use leptos::lazy;
+use leptos::wasm_split::{wasm_split, SplitLoaderError};
 use serde::{de::DeserializeOwned, Serialize};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Headers, RequestInit, Response};
 
+use super::chunk::{Task, NOT_LOADED};
 use crate::protocol::{
     project::{NewProject, ProjectList},
     rest::{ApiKeyBody, LogoutAnswer},
@@ -117,26 +118,48 @@ pub async fn fetch_status(key: &str) -> StatusAnswer {
 }
 
 /// `DELETE /api/claude/auth`: what the server could not remove, if anything.
-/// (In a chunk of its own, like the other calls only a click makes.)
-#[lazy]
 pub async fn logout(key: String) -> Result<Option<String>, String> {
-    let answer = call("DELETE", "/api/claude/auth", &key, NO_BODY).await?;
-    if !answer.ok() {
-        return Err(answer.failure("Signing out failed."));
+    match logout_in_chunk(key).await {
+        Ok(call) => call.await,
+        Err(_) => Err(NOT_LOADED.to_owned()),
     }
-    answer.read::<LogoutAnswer>().map(|a| a.note)
 }
 
 /// `POST /api/claude/auth {"apiKey": …}`.
-#[lazy]
 pub async fn store_api_key(key: String, api_key: String) -> Result<(), String> {
-    let body = ApiKeyBody { api_key };
-    let answer = call("POST", "/api/claude/auth", &key, Some(&body)).await?;
-    if answer.ok() {
-        Ok(())
-    } else {
-        Err(answer.failure("The API key was not accepted."))
+    match store_api_key_in_chunk(key, api_key).await {
+        Ok(call) => call.await,
+        Err(_) => Err(NOT_LOADED.to_owned()),
     }
+}
+
+// The calls only a click makes: one chunk for both.
+
+#[wasm_split(rest_actions, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn logout_in_chunk(key: String) -> Result<Task<Result<Option<String>, String>>, SplitLoaderError> {
+    Ok(Box::pin(async move {
+        let answer = call("DELETE", "/api/claude/auth", &key, NO_BODY).await?;
+        if !answer.ok() {
+            return Err(answer.failure("Signing out failed."));
+        }
+        answer.read::<LogoutAnswer>().map(|a| a.note)
+    }))
+}
+
+#[wasm_split(rest_actions, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn store_api_key_in_chunk(
+    key: String,
+    api_key: String,
+) -> Result<Task<Result<(), String>>, SplitLoaderError> {
+    Ok(Box::pin(async move {
+        let body = ApiKeyBody { api_key };
+        let answer = call("POST", "/api/claude/auth", &key, Some(&body)).await?;
+        if answer.ok() {
+            Ok(())
+        } else {
+            Err(answer.failure("The API key was not accepted."))
+        }
+    }))
 }
 
 /// `GET /api/projects`.

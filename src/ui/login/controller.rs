@@ -155,11 +155,16 @@ impl LoginController {
                     .unwrap_or_default();
                 self.run(effects);
             }
-            Signal::Lost { retry_in } => {
-                self.tell_pane(PaneSignal::Lost);
-                self.link.set(Link::Reconnecting(retry_in.as_secs().max(1)))
-            }
+            Signal::Lost { retry_in } => self.lost(retry_in),
         }
+    }
+
+    /// The socket is down (or its code could not be fetched); the next try
+    /// is in `retry_in`.
+    #[cfg(feature = "hydrate")]
+    pub(super) fn lost(self, retry_in: std::time::Duration) {
+        self.tell_pane(PaneSignal::Lost);
+        self.link.set(Link::Reconnecting(retry_in.as_secs().max(1)))
     }
 
     #[cfg(not(feature = "hydrate"))]

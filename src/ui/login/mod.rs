@@ -4,6 +4,7 @@ pub mod controller;
 pub mod model;
 mod outcome;
 mod prompt;
+mod screens;
 pub mod section;
 #[cfg(feature = "hydrate")]
 mod socket;

@@ -1,20 +1,14 @@
 //! The Claude section of Settings: the status, and the login flow in
 //! whichever state it is, one view per state.
 
-use std::{
-    future::Future,
-    pin::pin,
-    task::{Context, Poll, Waker},
-};
-
 use leptos::prelude::*;
 
 use super::{
     controller::{Link, LoginController},
-    model::{Phase, ShownError},
-    outcome::{Failure, Success},
+    model::Phase,
     prompt::LoginPrompt,
-    steps::{CodeStep, Waiting},
+    screens::LaterScreens,
+    steps::Waiting,
 };
 use crate::{
     protocol::ClaudeStatus,
@@ -33,8 +27,7 @@ pub fn ClaudeAuthSection() -> impl IntoView {
         StatusState::Ready(status) => status.method.map(|m| m.describe().to_owned()),
         _ => None,
     });
-    // Whether the chunk of the later screens has arrived.
-    let screens = RwSignal::new(false);
+    let screens = LaterScreens::new();
     let announcement = move || match phase.get() {
         Phase::Idle => "",
         Phase::Preparing => "Preparing authentication.",
@@ -60,8 +53,8 @@ pub fn ClaudeAuthSection() -> impl IntoView {
         {move || match phase.get() {
             Phase::Idle => view! { <IdleView/> }.into_any(),
             Phase::Preparing => {
-                // The next screens' chunk loads while the CLI starts.
-                load_screens(screens);
+                // The later screens' chunk loads while the CLI starts.
+                screens.fetch();
                 view! { <Waiting text="Preparing authentication…"/> }.into_any()
             }
             Phase::Validating => view! { <Waiting text="Validating authorization code…"/> }.into_any(),
@@ -69,7 +62,6 @@ pub fn ClaudeAuthSection() -> impl IntoView {
                 view! { <IdleView/> }.into_any()
             }
             phase => {
-                load_screens(screens);
                 // Only a failure's screen depends on the error: reading it
                 // for the code step would rebuild it (and lose what was
                 // typed) at every change of the model.
@@ -77,51 +69,9 @@ pub fn ClaudeAuthSection() -> impl IntoView {
                     Phase::Failed => login.model.with(|m| m.error.clone()),
                     _ => None,
                 };
-                // Once the chunk is in, the call completes at its first
-                // poll, so the screen is built here, under this view's
-                // owner (built inside a future, its signals were disposed
-                // while the screen still showed).
-                let screen = screens
-                    .get()
-                    .then(|| ready_now(flow_screen(phase, method, error)))
-                    .flatten();
-                screen.unwrap_or_else(|| view! { <Waiting text="Preparing authentication…"/> }.into_any())
+                screens.view(phase, method, error)
             }
         }}
-    }
-}
-
-/// The future's output if it is ready at its first poll.
-fn ready_now<T>(future: impl Future<Output = T>) -> Option<T> {
-    match pin!(future).poll(&mut Context::from_waker(Waker::noop())) {
-        Poll::Ready(value) => Some(value),
-        Poll::Pending => None,
-    }
-}
-
-/// Fetches the later screens' chunk once, then flips `loaded`.
-fn load_screens(loaded: RwSignal<bool>) {
-    #[cfg(feature = "hydrate")]
-    if !loaded.get_untracked() {
-        leptos::task::spawn_local(async move {
-            __preload_flow_screen().await;
-            let _ = loaded.try_set(true);
-        });
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = loaded;
-}
-
-/// The screens that follow the link's arrival (the code step, success,
-/// failure), in a WASM chunk of their own: a first load only shows the
-/// status and the prompt, so it does without them.
-#[lazy]
-fn flow_screen(phase: Phase, method: Signal<Option<String>>, error: Option<ShownError>) -> AnyView {
-    match (phase, error) {
-        (Phase::WaitingForCode, _) => view! { <CodeStep/> }.into_any(),
-        (Phase::Succeeded, _) => view! { <Success method/> }.into_any(),
-        (Phase::Failed, Some(error)) => view! { <Failure error/> }.into_any(),
-        _ => ().into_any(),
     }
 }
 

@@ -2,18 +2,20 @@
 //! backoff when it drops (phones drop sockets while the person is in the
 //! sign-in tab), and told to resume the live flow when it is back.
 //!
-//! Its code is a WASM chunk of its own (`#[lazy]`), fetched when the page
-//! first needs the socket: a page that only shows the status never loads it.
+//! Its code is a WASM chunk of its own, fetched when the page first needs
+//! the socket (a page that only shows the status never loads it), and
+//! fetched again with the same backoff while that fails.
 
 use std::time::Duration;
 
 use futures::{channel::mpsc, FutureExt, Sink, SinkExt, StreamExt};
 use gloo_net::websocket::{futures::WebSocket, Message, State};
-use leptos::lazy;
+use leptos::wasm_split::{wasm_split, SplitLoaderError};
 use serde::Serialize;
 
 use super::{controller::LoginController, model::Outgoing};
 use crate::protocol::{client_event, CodeData, KeyOnly, PromptData, ResumeData, ServerEvent};
+use crate::ui::chunk::Task;
 
 /// What the page hears from the socket.
 pub enum Signal {
@@ -37,7 +39,18 @@ impl LoginSocket {
     /// each frame is signed with.
     pub fn open(controller: LoginController) -> Self {
         let (outbox, inbox) = mpsc::unbounded();
-        leptos::task::spawn_local(run_in_chunk(inbox, controller));
+        leptos::task::spawn_local(async move {
+            let mut attempt = 0;
+            while load_socket_chunk().await.is_err() {
+                let retry_in = backoff(attempt);
+                attempt += 1;
+                controller.lost(retry_in);
+                sleep(retry_in).await;
+            }
+            if let Ok(task) = socket_task(inbox, controller).await {
+                task.await;
+            }
+        });
         Self { outbox }
     }
 
@@ -128,10 +141,18 @@ async fn opened(socket: &mut WebSocket) -> bool {
     }
 }
 
-/// The socket's task, in its own chunk: the first call fetches it.
-#[lazy]
-async fn run_in_chunk(inbox: mpsc::UnboundedReceiver<Outgoing>, controller: LoginController) {
-    run(inbox, controller).await
+/// The split point: the socket's task and all it alone uses are in its chunk.
+#[wasm_split(
+    login_socket,
+    wasm_split_path = ::leptos::wasm_split,
+    fallible,
+    preload(load_socket_chunk)
+)]
+fn socket_task(
+    inbox: mpsc::UnboundedReceiver<Outgoing>,
+    controller: LoginController,
+) -> Result<Task<()>, SplitLoaderError> {
+    Ok(Box::pin(run(inbox, controller)))
 }
 
 async fn run(mut inbox: mpsc::UnboundedReceiver<Outgoing>, controller: LoginController) {
