@@ -21,6 +21,9 @@ use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::Message;
 
+#[path = "../tests/support/encoded.rs"]
+mod encoded;
+
 const KEY: &str = "bench-key-0123456789abcdef";
 
 fn repo() -> PathBuf {
@@ -278,22 +281,9 @@ fn wrk(url: &str) {
 /// `GET url` with `Accept-Encoding: encoding`: the body as the server sent
 /// it (not decoded) and its `Content-Encoding`.
 fn fetch(url: &str, encoding: &str) -> (Vec<u8>, Option<String>) {
-    let mut response = ureq::get(url)
-        .header("Accept-Encoding", encoding)
-        .call()
-        .unwrap_or_else(|e| panic!("GET {url}: {e}"));
-    let sent_as = response
-        .headers()
-        .get("content-encoding")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let body = response
-        .body_mut()
-        .with_config()
-        .limit(50 * 1024 * 1024)
-        .read_to_vec()
-        .unwrap();
-    (body, sent_as)
+    let sent = encoded::get_encoded(url, encoding);
+    assert_eq!(sent.status, 200, "GET {url}");
+    (sent.body, sent.encoding)
 }
 
 /// What a first load of the page fetches besides the page: every `/pkg/…`

@@ -6,7 +6,7 @@ mod support;
 
 use std::time::Duration;
 
-use support::{get, get_encoded, script, Server, TEST_KEY};
+use support::{encoded::get_encoded, get, script, Server, TEST_KEY};
 
 const WAIT: Duration = Duration::from_secs(20);
 
@@ -259,24 +259,23 @@ fn the_site_is_sent_as_its_precompressed_copies_and_pages_gzipped() {
     let root = site.path().to_str().unwrap();
     let server = Server::start(&[("DISPATCH_KEY", TEST_KEY), ("LEPTOS_SITE_ROOT", root)]);
 
-    let (status, encoding, body) = get_encoded(&server.url("/pkg/app.js"), "gzip");
-    assert_eq!((status, encoding.as_deref()), (200, Some("gzip")));
-    assert_eq!(body, precompressed);
-    let (status, encoding, body) = get_encoded(&server.url("/pkg/app.js"), "identity");
-    assert_eq!((status, encoding), (200, None));
-    assert_eq!(body, script.as_bytes());
+    let sent = get_encoded(&server.url("/pkg/app.js"), "gzip");
+    assert_eq!((sent.status, sent.encoding.as_deref()), (200, Some("gzip")));
+    assert_eq!(sent.body, precompressed);
+    let sent = get_encoded(&server.url("/pkg/app.js"), "identity");
+    assert_eq!((sent.status, sent.encoding), (200, None));
+    assert_eq!(sent.body, script.as_bytes());
     // No copy: compressed as it goes.
-    let (status, encoding, body) = get_encoded(&server.url("/pkg/app.css"), "gzip");
-    assert_eq!((status, encoding.as_deref()), (200, Some("gzip")));
-    assert_eq!(gunzip(&body), style.as_bytes());
+    let sent = get_encoded(&server.url("/pkg/app.css"), "gzip");
+    assert_eq!((sent.status, sent.encoding.as_deref()), (200, Some("gzip")));
+    assert_eq!(gunzip(&sent.body), style.as_bytes());
 
-    let (status, encoding, body) = get_encoded(&server.url("/settings"), "gzip");
-    assert_eq!((status, encoding.as_deref()), (200, Some("gzip")));
-    let page = String::from_utf8(gunzip(&body)).unwrap();
+    let sent = get_encoded(&server.url("/settings"), "gzip");
+    assert_eq!((sent.status, sent.encoding.as_deref()), (200, Some("gzip")));
+    let page = String::from_utf8(gunzip(&sent.body)).unwrap();
     assert!(page.contains("Checking Claude status"), "{page}");
     // The API's answers stay as they are (small, and never cached).
-    let (_, encoding, _) = get_encoded(&server.url("/healthz"), "gzip");
-    assert_eq!(encoding, None);
+    assert_eq!(get_encoded(&server.url("/healthz"), "gzip").encoding, None);
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! Runs the real `dispatch` binary for integration tests.
 #![allow(dead_code)] // each test file uses a different part of this
 
+pub mod encoded;
 pub mod https;
 pub mod ws;
 
@@ -236,28 +237,6 @@ fn answer(mut response: ureq::http::Response<ureq::Body>) -> Answer {
         content_type,
         headers,
     }
-}
-
-/// `GET url` asking for `Accept-Encoding: encoding`: the status, the
-/// `Content-Encoding` and the body as sent (not decoded).
-pub fn get_encoded(url: &str, encoding: &str) -> (u16, Option<String>, Vec<u8>) {
-    let mut response = agent()
-        .get(url)
-        .header("Accept-Encoding", encoding)
-        .call()
-        .unwrap_or_else(|e| panic!("GET {url}: {e}"));
-    let content_encoding = response
-        .headers()
-        .get("content-encoding")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned);
-    let body = response
-        .body_mut()
-        .with_config()
-        .limit(50 * 1024 * 1024)
-        .read_to_vec()
-        .unwrap_or_default();
-    (response.status().as_u16(), content_encoding, body)
 }
 
 /// `POST url` with a JSON body and the key.
