@@ -233,22 +233,31 @@ impl Connection {
             )];
         }
         self.told_to_slow_down = false;
-        match self.check(text) {
+        // Read once: even a frame that fails its checks is answered as a
+        // session error when it was meant for a session (a pane shows those).
+        let frame = serde_json::from_str::<ClientFrame>(text);
+        let for_session = frame
+            .as_ref()
+            .is_ok_and(|f| f.event.starts_with("claude.session."));
+        match self.check(text.len(), frame) {
             Ok(request) => self.act(request).await,
-            Err(error) if is_session_frame(text) => vec![as_session_error(error)],
+            Err(error) if for_session => vec![as_session_error(error)],
             Err(error) => vec![error],
         }
     }
 
-    /// Reads and checks a frame: size, JSON, event name, fields, then the key.
-    fn check(&self, text: &str) -> Result<Request, ServerEvent> {
-        if text.len() > MAX_FRAME {
+    /// Checks a frame of `len` bytes: size, JSON, event name, fields, then the key.
+    fn check(
+        &self,
+        len: usize,
+        frame: Result<ClientFrame, serde_json::Error>,
+    ) -> Result<Request, ServerEvent> {
+        if len > MAX_FRAME {
             return Err(bad_request(format!(
-                "That message is {} bytes; messages are limited to {MAX_FRAME} bytes.",
-                text.len()
+                "That message is {len} bytes; messages are limited to {MAX_FRAME} bytes."
             )));
         }
-        let frame: ClientFrame = serde_json::from_str(text).map_err(|e| {
+        let frame = frame.map_err(|e| {
             bad_request(format!(
                 "That message is not a frame Dispatch understands: expected JSON {{\"event\": \"…\", \"data\": {{…}}}} ({e})."
             ))
@@ -412,11 +421,6 @@ impl Connection {
         }
         Vec::new()
     }
-}
-
-/// Whether a frame (even one that failed its checks) was meant for a session.
-fn is_session_frame(text: &str) -> bool {
-    serde_json::from_str::<ClientFrame>(text).is_ok_and(|f| f.event.starts_with("claude.session."))
 }
 
 /// A failed check, told as a session error.

@@ -89,11 +89,6 @@ impl LoginController {
         self.pane.set_value(pane);
     }
 
-    /// Sends a pane's frame on the shared socket.
-    pub fn send_for_pane(self, outgoing: Outgoing) {
-        self.send(outgoing);
-    }
-
     #[cfg(feature = "hydrate")]
     fn tell_pane(self, signal: PaneSignal) {
         if let Some(pane) = self.pane.get_value() {
@@ -118,7 +113,7 @@ impl LoginController {
     }
 
     #[cfg(feature = "hydrate")]
-    fn send(self, outgoing: Outgoing) {
+    pub fn send(self, outgoing: Outgoing) {
         if self.socket.with_value(Option::is_none) {
             let socket = super::socket::LoginSocket::open(self);
             self.socket.set_value(Some(socket));
@@ -168,5 +163,5 @@ impl LoginController {
     }
 
     #[cfg(not(feature = "hydrate"))]
-    fn send(self, _: Outgoing) {}
+    pub fn send(self, _: Outgoing) {}
 }

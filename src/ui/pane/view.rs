@@ -25,12 +25,12 @@ pub fn ClaudePane(project: String) -> impl IntoView {
             project,
             prompt,
             session_id,
-        } => login.send_for_pane(Outgoing::Prompt {
+        } => login.send(Outgoing::Prompt {
             project,
             prompt,
             session_id,
         }),
-        PaneEffect::Stop => login.send_for_pane(Outgoing::StopPrompt),
+        PaneEffect::Stop => login.send(Outgoing::StopPrompt),
         PaneEffect::StartLogin => {
             login.start();
             if let Some(el) = field.get_untracked() {
@@ -178,11 +178,7 @@ fn EntryView(entry: Entry) -> impl IntoView {
             <li class="entry done" data-testid="entry-done">{format!("Done in {}.", seconds(duration_ms))}</li>
         }
         .into_any(),
-        Entry::Done { text, .. } => view! {
-            <li class="entry problem" role="alert" data-testid="entry-problem">{text}</li>
-        }
-        .into_any(),
-        Entry::Problem(text) => view! {
+        Entry::Done { text, .. } | Entry::Problem(text) => view! {
             <li class="entry problem" role="alert" data-testid="entry-problem">{text}</li>
         }
         .into_any(),
