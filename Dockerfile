@@ -33,6 +33,7 @@ COPY --from=npm /app/node_modules ./node_modules
 COPY . .
 # The same steps as `make build`: the site with gzip (zopfli) and brotli copies.
 RUN PATH="/app/node_modules/.bin:${PATH}" cargo leptos build --release --split --precompress \
+ && node scripts/check-split.mjs target/site/pkg \
  && scripts/precompress.sh target/site
 
 # 3. The runtime: the binary, the site, the CLI; nothing to build with.

@@ -25,8 +25,10 @@ setup-test:
 
 ## The server binary and the site (WASM, JS, CSS) in release mode, with
 ## gzip (zopfli) and brotli copies of the site's files that the server sends.
+## check-split: each chunk kept its own data (not the main module's 6 KB).
 build:
 	cargo leptos build --release --split --precompress
+	node scripts/check-split.mjs target/site/pkg
 	scripts/precompress.sh target/site
 
 fmt-check:

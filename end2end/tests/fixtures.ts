@@ -23,3 +23,19 @@ export { expect };
 export async function hydrated(page: Page) {
   await expect(page.locator('body[data-hydrated="true"]')).toHaveCount(1);
 }
+
+/** Makes the browser's fetches of `chunk` fail until the returned function is called. */
+export async function failChunk(page: Page, chunk: string): Promise<() => void> {
+  let failing = true;
+  await page.route(`**/pkg/${chunk}`, (route) => (failing ? route.abort() : route.continue()));
+  return () => {
+    failing = false;
+  };
+}
+
+/** The console errors of failed fetches are expected; nothing else is (no panic). */
+export function onlyFailedFetches(consoleErrors: string[]) {
+  expect(consoleErrors.length).toBeGreaterThan(0);
+  for (const error of consoleErrors) expect(error).toMatch(/Failed to (load resource|fetch)/);
+  consoleErrors.length = 0;
+}

@@ -12,7 +12,7 @@ import {
   SHORT_FLOW_PORT,
   SLOW_URL_PORT,
 } from '../env';
-import { test, expect, hydrated } from './fixtures';
+import { test, expect, hydrated, failChunk, onlyFailedFetches } from './fixtures';
 
 // These tests change what their profile's server stores: one at a time.
 test.describe.configure({ mode: 'serial' });
@@ -181,22 +181,6 @@ test('a dropped connection comes back to the same flow', async ({ page }) => {
   await confirm(page).click();
   await expect(page.getByRole('heading', { name: 'Claude AI Connected Successfully!' })).toBeVisible();
 });
-
-/** Makes the browser's fetches of `chunk` fail until the returned function is called. */
-async function failChunk(page: Page, chunk: string): Promise<() => void> {
-  let failing = true;
-  await page.route(`**/pkg/${chunk}`, (route) => (failing ? route.abort() : route.continue()));
-  return () => {
-    failing = false;
-  };
-}
-
-/** The console errors of failed fetches are expected; nothing else is (no panic). */
-function onlyFailedFetches(consoleErrors: string[]) {
-  expect(consoleErrors.length).toBeGreaterThan(0);
-  for (const error of consoleErrors) expect(error).toMatch(/Failed to (load resource|fetch)/);
-  consoleErrors.length = 0;
-}
 
 test('code that could not be fetched is fetched again, and the sign-in goes on', async ({ page, consoleErrors }) => {
   const socketBack = await failChunk(page, 'split_login_socket.wasm');

@@ -1,4 +1,4 @@
-import { test, expect, hydrated } from './fixtures';
+import { test, expect, hydrated, failChunk, onlyFailedFetches } from './fixtures';
 
 test('the home page (Projects) loads and hydrates without console errors', async ({ page }) => {
   const response = await page.goto('/');
@@ -6,6 +6,9 @@ test('the home page (Projects) loads and hydrates without console errors', async
   await expect(page).toHaveTitle('Dispatch');
   await hydrated(page);
   await expect(page.getByRole('heading', { name: 'Projects', level: 1 })).toBeVisible();
+  // The page names its own chunk, so the browser fetches it with the main module.
+  const html = await (await page.request.get('/')).text();
+  expect(html).toContain('href="/pkg/split_projects_page.wasm"');
 });
 
 test('the settings page is reachable from the header', async ({ page }) => {
@@ -20,6 +23,25 @@ test('the settings page is reachable from the header', async ({ page }) => {
   // The router took the click (no new page load), and the header follows it.
   await expect(nav.getByRole('link', { name: 'Settings' })).toHaveAttribute('aria-current', 'page');
   await expect(nav.getByRole('link', { name: 'Projects' })).not.toHaveAttribute('aria-current');
+});
+
+test('a page whose code could not be fetched says so, and loads when tried again', async ({ page, consoleErrors }) => {
+  await page.goto('/settings');
+  await hydrated(page);
+  const back = await failChunk(page, 'split_projects_page.wasm');
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Projects' }).click();
+  await expect(page.getByRole('alert')).toHaveText(/could not be loaded/);
+  // The page goes on (no panic stopped the WASM): the router still works.
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' }).click();
+  await expect(page.getByRole('heading', { name: 'Settings', level: 1 })).toBeVisible();
+  await page.goBack();
+  await expect(page.getByRole('alert')).toHaveText(/could not be loaded/);
+  onlyFailedFetches(consoleErrors);
+  back();
+  await page.getByRole('button', { name: 'Try again' }).click();
+  await hydrated(page);
+  await expect(page.getByRole('heading', { name: 'Projects', level: 1 })).toBeVisible();
+  await expect(page.getByRole('alert')).toHaveCount(0);
 });
 
 test('an unknown address says so', async ({ page, consoleErrors }) => {

@@ -1,38 +1,101 @@
 //! The routes whose code the first load of another page does not need: each
 //! is its own WASM chunk (`cargo leptos build --split`), fetched when the
 //! route is first shown, or preloaded with a page that renders it.
+//!
+//! Written out instead of `#[lazy_route]`: that macro's split point panics
+//! when its chunk cannot be fetched, and the panic stops the whole page.
+//! These split points are `fallible` (`ui::chunk`): the page says so and
+//! offers to reload, and a later visit to the route fetches again.
 
-use leptos::prelude::*;
-use leptos_router::{lazy_route, LazyRoute};
+use leptos::{
+    prelude::*,
+    wasm_split::{wasm_split, SplitLoaderError},
+};
+use leptos_router::LazyRoute;
 
-use super::projects::{ProjectPage, ProjectsPage};
+use super::{
+    chunk::NOT_LOADED,
+    projects::{ProjectPage, ProjectsPage},
+};
 
 /// `/`: the Projects page.
 pub struct ProjectsRoute;
 
-#[lazy_route]
 impl LazyRoute for ProjectsRoute {
     fn data() -> Self {
         ProjectsRoute
     }
 
-    fn view(this: Self) -> AnyView {
-        let _ = this;
-        view! { <ProjectsPage/> }.into_any()
+    async fn view(_: Self) -> AnyView {
+        // The server names the chunk in the page it renders, so the browser
+        // fetches it alongside the main module (as `#[lazy_route]` does).
+        #[cfg(feature = "ssr")]
+        leptos::prefetch_lazy_fn_on_server("projects_page");
+        projects_page().await.unwrap_or_else(|_| not_loaded())
     }
+
+    async fn preload() {
+        // A failed preload is told when the view asks for the chunk again.
+        let _ = load_projects_page().await;
+    }
+}
+
+#[wasm_split(
+    projects_page,
+    wasm_split_path = ::leptos::wasm_split,
+    fallible,
+    preload(load_projects_page)
+)]
+fn projects_page() -> Result<AnyView, SplitLoaderError> {
+    Ok(view! { <ProjectsPage/> }.into_any())
 }
 
 /// `/projects/:name`: a project and its Claude pane.
 pub struct ProjectRoute;
 
-#[lazy_route]
 impl LazyRoute for ProjectRoute {
     fn data() -> Self {
         ProjectRoute
     }
 
-    fn view(this: Self) -> AnyView {
-        let _ = this;
-        view! { <ProjectPage/> }.into_any()
+    async fn view(_: Self) -> AnyView {
+        #[cfg(feature = "ssr")]
+        leptos::prefetch_lazy_fn_on_server("project_page");
+        project_page().await.unwrap_or_else(|_| not_loaded())
+    }
+
+    async fn preload() {
+        let _ = load_project_page().await;
+    }
+}
+
+#[wasm_split(
+    project_page,
+    wasm_split_path = ::leptos::wasm_split,
+    fallible,
+    preload(load_project_page)
+)]
+fn project_page() -> Result<AnyView, SplitLoaderError> {
+    Ok(view! { <ProjectPage/> }.into_any())
+}
+
+/// In place of a page whose code could not be fetched. Reloading asks the
+/// server for the whole page again, which also fetches its code again.
+fn not_loaded() -> AnyView {
+    view! {
+        <section class="card">
+            <p class="error" role="alert">{NOT_LOADED}</p>
+            <button class="btn-primary" on:click=|_| reload()>
+                "Try again"
+            </button>
+        </section>
+    }
+    .into_any()
+}
+
+fn reload() {
+    #[cfg(feature = "hydrate")]
+    if let Some(window) = web_sys::window() {
+        let _ = window.location().reload();
     }
 }
