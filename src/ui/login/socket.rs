@@ -40,12 +40,9 @@ impl LoginSocket {
     pub fn open(controller: LoginController) -> Self {
         let (outbox, inbox) = mpsc::unbounded();
         leptos::task::spawn_local(async move {
-            let mut attempt = 0;
+            let mut backoff = Backoff::default();
             while load_socket_chunk().await.is_err() {
-                let retry_in = backoff(attempt);
-                attempt += 1;
-                controller.lost(retry_in);
-                sleep(retry_in).await;
+                backoff.wait(|retry_in| controller.lost(retry_in)).await;
             }
             if let Ok(task) = socket_task(inbox, controller).await {
                 task.await;
@@ -125,8 +122,31 @@ async fn sleep(delay: Duration) {
 }
 
 /// Reconnect delays: 0.5 s, 1 s, 2 s, 4 s, then every 8 s.
-fn backoff(attempt: u32) -> Duration {
-    Duration::from_millis(500 * 2u64.pow(attempt.min(4)))
+#[derive(Default)]
+struct Backoff {
+    attempt: u32,
+}
+
+impl Backoff {
+    /// Tells the page when the next try is (`lost`), then waits until then.
+    async fn wait(&mut self, lost: impl Fn(Duration)) {
+        let retry_in = Duration::from_millis(500 * 2u64.pow(self.attempt.min(4)));
+        self.attempt += 1;
+        lost(retry_in);
+        sleep(retry_in).await;
+    }
+
+    /// Connected: the next loss starts again from the shortest delay.
+    fn reset(&mut self) {
+        self.attempt = 0;
+    }
+}
+
+/// A new socket, open; `None` if it could not be opened, or closed or hung
+/// while opening.
+async fn connect() -> Option<WebSocket> {
+    let mut socket = socket_url().and_then(|url| WebSocket::open(&url).ok())?;
+    opened(&mut socket).await.then_some(socket)
 }
 
 /// Waits until a new socket is open; `false` if it closed or hung instead.
@@ -155,34 +175,19 @@ fn socket_task(
     Ok(Box::pin(run(inbox, controller)))
 }
 
-// The back-off steps below stay written out. Folding them into a helper, or
-// the connecting into a function of its own, moved about 6 KB gzip of code
-// the chunks share into the main module (measured; BENCHMARKS.md).
 async fn run(mut inbox: mpsc::UnboundedReceiver<Outgoing>, controller: LoginController) {
     let on_signal = move |signal| controller.hear(signal);
+    let lost = move |retry_in| on_signal(Signal::Lost { retry_in });
     let key = move || controller.key();
-    let mut attempt = 0;
+    let mut backoff = Backoff::default();
     // A frame taken from the inbox while the socket was down waits here.
     let mut pending: Option<Outgoing> = None;
     loop {
-        let mut socket = match socket_url().and_then(|url| WebSocket::open(&url).ok()) {
-            Some(socket) => socket,
-            None => {
-                let retry_in = backoff(attempt);
-                attempt += 1;
-                on_signal(Signal::Lost { retry_in });
-                sleep(retry_in).await;
-                continue;
-            }
-        };
-        if !opened(&mut socket).await {
-            let retry_in = backoff(attempt);
-            attempt += 1;
-            on_signal(Signal::Lost { retry_in });
-            sleep(retry_in).await;
+        let Some(socket) = connect().await else {
+            backoff.wait(lost).await;
             continue;
-        }
-        attempt = 0;
+        };
+        backoff.reset();
         on_signal(Signal::Open);
         let (mut sink, mut stream) = socket.split();
         loop {
@@ -214,9 +219,6 @@ async fn run(mut inbox: mpsc::UnboundedReceiver<Outgoing>, controller: LoginCont
                 },
             }
         }
-        let retry_in = backoff(attempt);
-        attempt += 1;
-        on_signal(Signal::Lost { retry_in });
-        sleep(retry_in).await;
+        backoff.wait(lost).await;
     }
 }
