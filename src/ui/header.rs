@@ -2,7 +2,8 @@
 //! is on marked `aria-current`.
 //!
 //! Plain links: the router takes every same-site link's click anyway, and
-//! leptos_router's `<A>` cost about 2 KB gzip of the first load here.
+//! leptos_router's `<A>` cost about 2 KB gzip of the first load here (the
+//! project pages use plain links too: `<A>` is in no WASM module).
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;

@@ -4,7 +4,7 @@
 //! Also the page of one project, with its Claude pane.
 
 use leptos::prelude::*;
-use leptos_router::{components::A, hooks::use_params_map};
+use leptos_router::hooks::use_params_map;
 
 use super::{
     claude_status::ClaudeStatusPanel,
@@ -77,9 +77,9 @@ fn ProjectItem(name: String, signed_in: Signal<bool>) -> impl IntoView {
     let href = format!("/projects/{name}");
     view! {
         <li class="project" data-testid="project">
-            <A href=href.clone() attr:class="project-name">{name.clone()}</A>
+            <a href=href.clone() class="project-name">{name.clone()}</a>
             {move || signed_in.get().then(|| view! {
-                <A href=href.clone() attr:class="btn-primary btn-link">"New Claude session"</A>
+                <a href=href.clone() class="btn-primary btn-link">"New Claude session"</a>
             })}
         </li>
     }
@@ -143,7 +143,7 @@ pub fn ProjectPage() -> impl IntoView {
     let name = move || params.with(|p| p.get("name").unwrap_or_default());
     let ready = session.has_key_checked();
     view! {
-        <p><A href="/">"← Projects"</A></p>
+        <p><a href="/">"← Projects"</a></p>
         <h1>{name}</h1>
         {move || if ready.get() {
             // A new pane (and conversation) per project.
