@@ -18,66 +18,56 @@ use super::{
     projects::{ProjectPage, ProjectsPage},
 };
 
-/// `/`: the Projects page.
-pub struct ProjectsRoute;
+/// A page in a WASM chunk of its own: `$route` is what the router is given,
+/// `$split` the fallible split point that builds `$page`, `$load` fetches
+/// its chunk.
+macro_rules! lazy_page {
+    ($(#[$doc:meta])* $route:ident, $page:ident, $split:ident, $load:ident) => {
+        $(#[$doc])*
+        pub struct $route;
 
-impl LazyRoute for ProjectsRoute {
-    fn data() -> Self {
-        ProjectsRoute
-    }
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                $route
+            }
 
-    async fn view(_: Self) -> AnyView {
-        // The server names the chunk in the page it renders, so the browser
-        // fetches it alongside the main module (as `#[lazy_route]` does).
-        #[cfg(feature = "ssr")]
-        leptos::prefetch_lazy_fn_on_server("projects_page");
-        projects_page().await.unwrap_or_else(|_| not_loaded())
-    }
+            async fn view(_: Self) -> AnyView {
+                // The server names the chunk in the page it renders, so the
+                // browser fetches it alongside the main module (as
+                // `#[lazy_route]` does).
+                #[cfg(feature = "ssr")]
+                leptos::prefetch_lazy_fn_on_server(stringify!($split));
+                $split().await.unwrap_or_else(|_| not_loaded())
+            }
 
-    async fn preload() {
-        // A failed preload is told when the view asks for the chunk again.
-        let _ = load_projects_page().await;
-    }
+            async fn preload() {
+                // A failed preload is told when the view asks for the chunk again.
+                let _ = $load().await;
+            }
+        }
+
+        #[wasm_split($split, wasm_split_path = ::leptos::wasm_split, fallible, preload($load))]
+        fn $split() -> Result<AnyView, SplitLoaderError> {
+            Ok(view! { <$page/> }.into_any())
+        }
+    };
 }
 
-#[wasm_split(
+lazy_page!(
+    /// `/`: the Projects page.
+    ProjectsRoute,
+    ProjectsPage,
     projects_page,
-    wasm_split_path = ::leptos::wasm_split,
-    fallible,
-    preload(load_projects_page)
-)]
-fn projects_page() -> Result<AnyView, SplitLoaderError> {
-    Ok(view! { <ProjectsPage/> }.into_any())
-}
+    load_projects_page
+);
 
-/// `/projects/:name`: a project and its Claude pane.
-pub struct ProjectRoute;
-
-impl LazyRoute for ProjectRoute {
-    fn data() -> Self {
-        ProjectRoute
-    }
-
-    async fn view(_: Self) -> AnyView {
-        #[cfg(feature = "ssr")]
-        leptos::prefetch_lazy_fn_on_server("project_page");
-        project_page().await.unwrap_or_else(|_| not_loaded())
-    }
-
-    async fn preload() {
-        let _ = load_project_page().await;
-    }
-}
-
-#[wasm_split(
+lazy_page!(
+    /// `/projects/:name`: a project and its Claude pane.
+    ProjectRoute,
+    ProjectPage,
     project_page,
-    wasm_split_path = ::leptos::wasm_split,
-    fallible,
-    preload(load_project_page)
-)]
-fn project_page() -> Result<AnyView, SplitLoaderError> {
-    Ok(view! { <ProjectPage/> }.into_any())
-}
+    load_project_page
+);
 
 /// In place of a page whose code could not be fetched. Reloading asks the
 /// server for the whole page again, which also fetches its code again.
