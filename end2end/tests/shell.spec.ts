@@ -44,6 +44,22 @@ test('a page whose code could not be fetched says so, and loads when tried again
   await expect(page.getByRole('alert')).toHaveCount(0);
 });
 
+test('a first load whose page code could not be fetched hydrates once it can', async ({ page, consoleErrors }) => {
+  const back = await failChunk(page, 'split_projects_page.wasm');
+  await page.goto('/');
+  // The chunk loader's own fetch failed (not only the page's preload link).
+  await expect.poll(() => consoleErrors.some((e) => e.startsWith('TypeError: Failed to fetch'))).toBe(true);
+  // The server's page stays on screen meanwhile, not yet hydrated.
+  await expect(page.getByRole('heading', { name: 'Projects', level: 1 })).toBeVisible();
+  await expect(page.locator('body[data-hydrated="true"]')).toHaveCount(0);
+  back();
+  await hydrated(page);
+  await expect(page.getByRole('alert')).toHaveCount(0);
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' }).click();
+  await expect(page.getByRole('heading', { name: 'Settings', level: 1 })).toBeVisible();
+  onlyFailedFetches(consoleErrors);
+});
+
 test('an unknown address says so', async ({ page, consoleErrors }) => {
   const response = await page.goto('/no-such-page');
   expect(response?.status()).toBe(404);

@@ -2,6 +2,8 @@
 
 pub mod access_key_form;
 #[cfg(feature = "hydrate")]
+mod backoff;
+#[cfg(feature = "hydrate")]
 mod browser;
 mod chunk;
 pub mod claude_status;

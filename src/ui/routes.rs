@@ -4,8 +4,11 @@
 //!
 //! Written out instead of `#[lazy_route]`: that macro's split point panics
 //! when its chunk cannot be fetched, and the panic stops the whole page.
-//! These split points are `fallible` (`ui::chunk`): the page says so and
-//! offers to reload, and a later visit to the route fetches again.
+//! These split points are `fallible` (`ui::chunk`): a page reached by a
+//! link says so and offers to reload (a later visit fetches again), and a
+//! page being hydrated fetches again until its chunk comes.
+
+use std::future::Future;
 
 use leptos::{
     prelude::*,
@@ -13,6 +16,8 @@ use leptos::{
 };
 use leptos_router::LazyRoute;
 
+#[cfg(feature = "hydrate")]
+use super::backoff::Backoff;
 use super::{
     chunk::NOT_LOADED,
     projects::{ProjectPage, ProjectsPage},
@@ -37,7 +42,7 @@ macro_rules! lazy_page {
                 // `#[lazy_route]` does).
                 #[cfg(feature = "ssr")]
                 leptos::prefetch_lazy_fn_on_server(stringify!($split));
-                $split().await.unwrap_or_else(|_| not_loaded())
+                shown($split).await
             }
 
             async fn preload() {
@@ -68,6 +73,33 @@ lazy_page!(
     project_page,
     load_project_page
 );
+
+/// The page its chunk builds; in its place, why it could not be loaded.
+///
+/// Except while the page is being hydrated: the server's HTML for it is on
+/// screen, and only the chunk's code can take that over (anything else fails
+/// to hydrate, and that panic would stop the WASM). So the chunk is fetched
+/// again with backoff until it comes; the page stays readable meanwhile.
+async fn shown<F>(page: impl Fn() -> F) -> AnyView
+where
+    F: Future<Output = Result<AnyView, SplitLoaderError>>,
+{
+    #[cfg(feature = "hydrate")]
+    {
+        let hydrating =
+            Owner::current_shared_context().is_some_and(|context| context.during_hydration());
+        let mut backoff = Backoff::default();
+        loop {
+            match page().await {
+                Ok(view) => return view,
+                Err(_) if hydrating => backoff.wait(|_| ()).await,
+                Err(_) => return not_loaded(),
+            }
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    page().await.unwrap_or_else(|_| not_loaded())
+}
 
 /// In place of a page whose code could not be fetched. Reloading asks the
 /// server for the whole page again, which also fetches its code again.

@@ -15,7 +15,10 @@ use serde::Serialize;
 
 use super::{controller::LoginController, model::Outgoing};
 use crate::protocol::{client_event, CodeData, KeyOnly, PromptData, ResumeData, ServerEvent};
-use crate::ui::chunk::Task;
+use crate::ui::{
+    backoff::{sleep, Backoff},
+    chunk::Task,
+};
 
 /// What the page hears from the socket.
 pub enum Signal {
@@ -107,39 +110,6 @@ fn frame(outgoing: Outgoing, key: String) -> Option<String> {
 fn decode(text: &str) -> Option<ServerEvent> {
     let value = js_sys::JSON::parse(text).ok()?;
     serde_wasm_bindgen::from_value(value).ok()
-}
-
-/// Waits `delay` without blocking the page.
-async fn sleep(delay: Duration) {
-    let (done, wait) = futures::channel::oneshot::channel::<()>();
-    leptos::prelude::set_timeout(
-        move || {
-            let _ = done.send(());
-        },
-        delay,
-    );
-    let _ = wait.await;
-}
-
-/// Reconnect delays: 0.5 s, 1 s, 2 s, 4 s, then every 8 s.
-#[derive(Default)]
-struct Backoff {
-    attempt: u32,
-}
-
-impl Backoff {
-    /// Tells the page when the next try is (`lost`), then waits until then.
-    async fn wait(&mut self, lost: impl Fn(Duration)) {
-        let retry_in = Duration::from_millis(500 * 2u64.pow(self.attempt.min(4)));
-        self.attempt += 1;
-        lost(retry_in);
-        sleep(retry_in).await;
-    }
-
-    /// Connected: the next loss starts again from the shortest delay.
-    fn reset(&mut self) {
-        self.attempt = 0;
-    }
 }
 
 /// A new socket, open; `None` if it could not be opened, or closed or hung
