@@ -336,34 +336,37 @@ fn js_imports(script: &str, dir: &str) -> Vec<String> {
 }
 
 /// The first load of `page` as the server sends it to a browser that takes
-/// gzip (the target), and to one that takes brotli.
+/// gzip (the target), and to one that takes brotli. Each file is fetched
+/// once per encoding; the plain copy also says what else the load fetches.
 fn weight(port: u16, page: &str, target: &str) {
     let base = format!("http://127.0.0.1:{port}");
-    let (html, _) = fetch(&format!("{base}{page}"), "identity");
     let mut paths = vec![page.to_owned()];
-    paths.extend(page_resources(&String::from_utf8_lossy(&html)));
-    let mut next = 0;
-    while next < paths.len() {
-        if paths[next].ends_with(".js") {
-            let (script, _) = fetch(&format!("{base}{}", paths[next]), "identity");
-            let dir = &paths[next][..=paths[next].rfind('/').unwrap_or(0)];
-            for import in js_imports(&String::from_utf8_lossy(&script), dir) {
-                if !paths.contains(&import) {
-                    paths.push(import);
-                }
-            }
-        }
-        next += 1;
-    }
     println!("  {:<44} {:>9} {:>9} {:>9}", "", "raw", "gzip", "br");
     let mut total = [0usize; 3];
-    for path in &paths {
+    let mut next = 0;
+    while next < paths.len() {
+        let path = paths[next].clone();
+        next += 1;
         let url = format!("{base}{path}");
         let mut sizes = [0usize; 3];
         let mut notes = Vec::new();
         for (i, encoding) in ["identity", "gzip", "br"].into_iter().enumerate() {
             let (body, sent_as) = fetch(&url, encoding);
-            if i > 0 && sent_as.as_deref() != Some(encoding) {
+            if i == 0 {
+                let text = String::from_utf8_lossy(&body);
+                let found = if path == page {
+                    page_resources(&text)
+                } else if path.ends_with(".js") {
+                    js_imports(&text, &path[..=path.rfind('/').unwrap_or(0)])
+                } else {
+                    Vec::new()
+                };
+                for more in found {
+                    if !paths.contains(&more) {
+                        paths.push(more);
+                    }
+                }
+            } else if sent_as.as_deref() != Some(encoding) {
                 notes.push(format!("not sent as {encoding}"));
             }
             sizes[i] = body.len();

@@ -1,7 +1,7 @@
 //! Waiting before trying again: the socket's reconnects, and fetches of a
 //! WASM chunk that must come before the page can go on.
 
-use std::time::Duration;
+use std::{future::Future, time::Duration};
 
 /// Delays of 0.5 s, 1 s, 2 s, 4 s, then every 8 s.
 #[derive(Default)]
@@ -21,6 +21,21 @@ impl Backoff {
     /// It worked: the next failure starts again from the shortest delay.
     pub fn reset(&mut self) {
         self.attempt = 0;
+    }
+}
+
+/// Runs `attempt` until it succeeds, with the backoff's waits between tries;
+/// `lost` hears each wait before it starts.
+pub async fn until_ok<T, E, F>(mut attempt: impl FnMut() -> F, lost: impl Fn(Duration)) -> T
+where
+    F: Future<Output = Result<T, E>>,
+{
+    let mut backoff = Backoff::default();
+    loop {
+        match attempt().await {
+            Ok(value) => return value,
+            Err(_) => backoff.wait(&lost).await,
+        }
     }
 }
 

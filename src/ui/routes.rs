@@ -17,7 +17,7 @@ use leptos::{
 use leptos_router::LazyRoute;
 
 #[cfg(feature = "hydrate")]
-use super::backoff::Backoff;
+use super::backoff::until_ok;
 use super::{
     chunk::NOT_LOADED,
     projects::{ProjectPage, ProjectsPage},
@@ -85,19 +85,9 @@ where
     F: Future<Output = Result<AnyView, SplitLoaderError>>,
 {
     #[cfg(feature = "hydrate")]
-    {
-        let hydrating =
-            Owner::current_shared_context().is_some_and(|context| context.during_hydration());
-        let mut backoff = Backoff::default();
-        loop {
-            match page().await {
-                Ok(view) => return view,
-                Err(_) if hydrating => backoff.wait(|_| ()).await,
-                Err(_) => return not_loaded(),
-            }
-        }
+    if Owner::current_shared_context().is_some_and(|context| context.during_hydration()) {
+        return until_ok(page, |_| ()).await;
     }
-    #[cfg(not(feature = "hydrate"))]
     page().await.unwrap_or_else(|_| not_loaded())
 }
 

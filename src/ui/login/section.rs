@@ -58,19 +58,14 @@ pub fn ClaudeAuthSection() -> impl IntoView {
                 view! { <Waiting text="Preparing authentication…"/> }.into_any()
             }
             Phase::Validating => view! { <Waiting text="Validating authorization code…"/> }.into_any(),
-            Phase::Failed if login.model.with(|m| m.error.is_none()) => {
-                view! { <IdleView/> }.into_any()
-            }
-            phase => {
-                // Only a failure's screen depends on the error: reading it
-                // for the code step would rebuild it (and lose what was
-                // typed) at every change of the model.
-                let error = match phase {
-                    Phase::Failed => login.model.with(|m| m.error.clone()),
-                    _ => None,
-                };
-                screens.view(phase, method, error)
-            }
+            // Only a failure's screen reads the error: reading it for the
+            // code step would rebuild that step (and lose what was typed) at
+            // every change of the model.
+            Phase::Failed => match login.model.with(|m| m.error.clone()) {
+                Some(error) => screens.view(Phase::Failed, method, Some(error)),
+                None => view! { <IdleView/> }.into_any(),
+            },
+            phase => screens.view(phase, method, None),
         }}
     }
 }

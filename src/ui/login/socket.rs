@@ -16,7 +16,7 @@ use serde::Serialize;
 use super::{controller::LoginController, model::Outgoing};
 use crate::protocol::{client_event, CodeData, KeyOnly, PromptData, ResumeData, ServerEvent};
 use crate::ui::{
-    backoff::{sleep, Backoff},
+    backoff::{sleep, until_ok, Backoff},
     chunk::Task,
 };
 
@@ -43,10 +43,7 @@ impl LoginSocket {
     pub fn open(controller: LoginController) -> Self {
         let (outbox, inbox) = mpsc::unbounded();
         leptos::task::spawn_local(async move {
-            let mut backoff = Backoff::default();
-            while load_socket_chunk().await.is_err() {
-                backoff.wait(|retry_in| controller.lost(retry_in)).await;
-            }
+            until_ok(load_socket_chunk, |retry_in| controller.lost(retry_in)).await;
             if let Ok(task) = socket_task(inbox, controller).await {
                 task.await;
             }
