@@ -10,6 +10,9 @@
 //! 4. The Settings page under `wrk` for 10 s: requests/s and p99.
 //! 5. First-load weight of /settings as the server sends it: every file
 //!    raw, gzip and brotli.
+//! 6. 1,000 sockets that never show a key, each sending a 900 KiB frame,
+//!    from 32 loopback addresses: the server's memory before, while they
+//!    are open, and after (target: within 20 MB of idle).
 
 use std::{
     path::{Path, PathBuf},
@@ -58,6 +61,10 @@ impl Server {
             .env("HOME", scratch.path())
             .env("DISPATCH_MAX_FLOWS", "5000")
             .env("DISPATCH_STARTS_PER_MINUTE", "1000000")
+            // Section 3's clients all come from 127.0.0.1.
+            .env("DISPATCH_MAX_SOCKETS_PER_ADDRESS", "5000")
+            // The light fake's scenario reaches it as an operator's setting would.
+            .env("DISPATCH_CLI_ENV", "FAKE_CLAUDE_*")
             .env("RUST_LOG", "warn")
             .env_remove("CLAUDE_CODE_OAUTH_TOKEN")
             .env_remove("ANTHROPIC_API_KEY")
@@ -431,6 +438,76 @@ async fn main() {
         println!("   and of / (Projects: its own chunk and the shared ones too)");
         weight(server.port, "/", "");
     }
+    if runs(6) {
+        keyless_sockets(&fake).await;
+    }
+}
+
+/// Section 6: what sockets that never show a key cost, on a fresh server
+/// with the default limits (32 per address, so 32 addresses).
+async fn keyless_sockets(fake: &Path) {
+    const SOCKETS: usize = 1000;
+    const ADDRESSES: usize = 32;
+    println!(
+        "\n6. {SOCKETS} keyless sockets from {ADDRESSES} addresses, each sending a 900 KiB frame"
+    );
+    let server = Server::start(39_120, fake, &[("DISPATCH_MAX_SOCKETS_PER_ADDRESS", "32")]);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let (idle, _, _) = server.vitals();
+    let mut sockets = Vec::with_capacity(SOCKETS);
+    let mut refused = 0;
+    for i in 0..SOCKETS {
+        let source = std::net::Ipv4Addr::new(127, 0, 1, 1 + (i % ADDRESSES) as u8);
+        match connect_from(&server, source).await {
+            Some(ws) => sockets.push(ws),
+            None => refused += 1,
+        }
+    }
+    let (open, _, _) = server.vitals();
+    let frame = "x".repeat(900 * 1024);
+    let sends = sockets.iter_mut().map(|ws| {
+        let frame = frame.clone();
+        async move {
+            let _ = ws.send(Message::text(frame)).await;
+        }
+    });
+    futures_util::future::join_all(sends).await;
+    let (sent, _, _) = server.vitals();
+    let closes = sockets.iter_mut().map(|ws| async move {
+        while let Ok(Some(Ok(_))) = tokio::time::timeout(Duration::from_secs(15), ws.next()).await {
+        }
+    });
+    futures_util::future::join_all(closes).await;
+    drop(sockets);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let (after, _, fds) = server.vitals();
+    let mib = |kib: u64| kib as f64 / 1024.0;
+    println!(
+        "  RSS idle {:.1} MiB; {} open: {:.1} MiB; right after the frames: {:.1} MiB (+{:.1}); all closed: {:.1} MiB, {} descriptors (target: within 20 MB of idle){}",
+        mib(idle),
+        SOCKETS - refused,
+        mib(open),
+        mib(sent),
+        mib(sent.saturating_sub(idle)),
+        mib(after),
+        fds,
+        if refused > 0 { format!("; {refused} refused") } else { String::new() }
+    );
+}
+
+/// A websocket from `source` (any 127.0.0.0/8 address reaches the server).
+async fn connect_from(server: &Server, source: std::net::Ipv4Addr) -> Option<Ws> {
+    let socket = tokio::net::TcpSocket::new_v4().ok()?;
+    socket.bind((source, 0).into()).ok()?;
+    let tcp = socket
+        .connect(([127, 0, 0, 1], server.port).into())
+        .await
+        .ok()?;
+    let (ws, _) =
+        tokio_tungstenite::client_async(server.ws(), tokio_tungstenite::MaybeTlsStream::Plain(tcp))
+            .await
+            .ok()?;
+    Some(ws)
 }
 
 async fn section_time_to_url(server: &Server) {

@@ -12,6 +12,7 @@ import {
   SERVER_BIN,
   SHORT_FLOW_PORT,
   SLOW_URL_PORT,
+  QUIET_SOCKET_PORT,
 } from './env';
 
 // Tests run against the release build (`make build`) and the fake CLI
@@ -37,6 +38,9 @@ function server(port: number, env: Record<string, string> = {}, realCli = false)
       DISPATCH_ADDR: `127.0.0.1:${port}`,
       DISPATCH_KEY: ACCESS_KEY,
       ...cli,
+      // The fake's settings reach it as an operator's would (no other
+      // server variable reaches a CLI).
+      DISPATCH_CLI_ENV: 'FAKE_CLAUDE_*',
       FAKE_CLAUDE_SCENARIO: 'success',
       CLAUDE_CREDENTIALS_PATH: path.join(scratch, 'credentials'),
       DISPATCH_CREDENTIALS_KEY_FILE: path.join(scratch, 'key/credentials.key'),
@@ -102,5 +106,7 @@ export default defineConfig({
     server(SHORT_FLOW_PORT, { CLAUDE_AUTH_TIMEOUT: '3000' }),
     // A CLI that takes 30 s to show its link: "Preparing…" stays on screen.
     server(SLOW_URL_PORT, { FAKE_CLAUDE_SCENARIO: 'slow-url', FAKE_CLAUDE_URL_DELAY_MS: '30000' }),
+    // Sockets with nothing to do are closed after 1.5 s (not 10 minutes).
+    server(QUIET_SOCKET_PORT, { DISPATCH_SOCKET_IDLE_MS: '1500' }),
   ],
 });

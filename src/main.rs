@@ -8,14 +8,18 @@ use clap::Parser;
 use dispatch::server::{
     self,
     access::AccessKey,
-    claude::{credentials::CredentialStore, flow::Timeouts, status::StatusReporter},
+    claude::{
+        cli_env::CliEnv, credentials::CredentialStore, flow::Timeouts, status::StatusReporter,
+    },
     config::{Command, Config, LogFormat},
     flows::Flows,
     healthcheck,
+    host_check::{self, HostPolicy},
     limits::Limits,
+    open_sockets::OpenSockets,
     sessions::Sessions,
     shutdown, site,
-    state::{AppState, LoginConfig, SessionConfig},
+    state::{AppState, LoginConfig, SessionConfig, SocketTimeouts},
     tls::{self, TlsListener},
     transport::Transport,
 };
@@ -49,6 +53,15 @@ async fn main() -> anyhow::Result<()> {
     let tls = match (&config.tls_cert, &config.tls_key) {
         (Some(cert), Some(key)) => Some(tls::server_config(cert, key)?),
         _ => None,
+    };
+    let cli_env = CliEnv::new(&config.cli_env).context("refusing to start")?;
+    let hosts = HostPolicy {
+        loopback: config.addr.ip().is_loopback(),
+        allowed: host_check::allowed_names(&config.allowed_hosts),
+        certificate: match &config.tls_cert {
+            Some(cert) if tls.is_some() => tls::read_certificates(cert)?.into_iter().next(),
+            _ => None,
+        },
     };
 
     if let Some(limit) = server::rlimit::raise_open_files_limit() {
@@ -89,10 +102,12 @@ async fn main() -> anyhow::Result<()> {
             config.auth_enabled,
             store.clone(),
             home.map(Into::into),
+            cli_env.clone(),
         )),
         login: Arc::new(LoginConfig {
             enabled: config.auth_enabled,
             configured_cli: config.claude_cli.clone(),
+            cli_env,
             lifetime: config.auth_timeout(),
             timeouts: Timeouts {
                 resume_grace: std::time::Duration::from_millis(config.resume_grace_ms),
@@ -114,6 +129,12 @@ async fn main() -> anyhow::Result<()> {
             tls: tls.is_some(),
             trusted_proxies: config.trusted_proxies.clone(),
         }),
+        hosts: Arc::new(hosts),
+        open_sockets: OpenSockets::new(config.max_sockets_per_address as usize),
+        socket_timeouts: SocketTimeouts {
+            key_wait: std::time::Duration::from_millis(config.socket_key_wait_ms),
+            idle: std::time::Duration::from_millis(config.socket_idle_ms),
+        },
     };
     if !config.trusted_proxies.is_empty() {
         tracing::info!(proxies = ?config.trusted_proxies, "X-Forwarded-* headers are believed from these proxies only");

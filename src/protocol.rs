@@ -111,6 +111,8 @@ impl ApiError {
 
 /// Browser -> server websocket events, by name (`event` of the frame).
 pub mod client_event {
+    /// The first frame of a socket: only the key, answered `hello {}`.
+    pub const HELLO: &str = "hello";
     pub const START: &str = "claude.auth.start";
     pub const CODE: &str = "claude.auth.code";
     pub const RETRY: &str = "claude.auth.retry";
@@ -118,6 +120,16 @@ pub mod client_event {
     pub const RESUME: &str = "claude.auth.resume";
     pub const PROMPT: &str = "claude.session.prompt";
     pub const SESSION_CANCEL: &str = "claude.session.cancel";
+}
+
+/// The server's own websocket close codes (4000-4999 belong to the
+/// application). The page does not reconnect on these until it needs the
+/// socket again: reconnecting would only be closed the same way.
+pub mod close_code {
+    /// No valid access key came within the socket's first seconds.
+    pub const NO_KEY: u16 = 4401;
+    /// No flow, no prompt and no frame for a long while.
+    pub const IDLE: u16 = 4408;
 }
 
 /// A browser -> server frame as it arrives: the event's name and its data,
@@ -173,6 +185,9 @@ pub enum FlowStage {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "event", content = "data")]
 pub enum ServerEvent {
+    /// The answer to `hello`: the key is right, the socket may be used.
+    #[serde(rename = "hello")]
+    Hello {},
     #[serde(rename = "claude.auth.progress")]
     Progress { flow: String, stage: FlowStage },
     #[serde(rename = "claude.auth.url")]
@@ -288,6 +303,10 @@ mod tests {
             serde_json::to_value(&url).unwrap(),
             serde_json::json!({"event": "claude.auth.url", "data": {
                 "flow": "f1", "url": "https://claude.ai/x", "instructions": "Open", "expiresAt": 5}})
+        );
+        assert_eq!(
+            serde_json::to_value(ServerEvent::Hello {}).unwrap(),
+            serde_json::json!({"event": "hello", "data": {}})
         );
         assert_eq!(
             serde_json::to_value(ServerEvent::Complete { success: true }).unwrap(),

@@ -9,6 +9,7 @@ use std::{path::PathBuf, sync::Arc, time::Duration};
 use dispatch::{
     protocol::{ErrorReason, FlowStage},
     server::claude::{
+        cli_env::CliEnv,
         credentials::CredentialStore,
         flow::{FlowEvent, Timeouts},
         login::{self, FlowCommand, FlowHandle, LoginSettings},
@@ -67,6 +68,7 @@ fn start_with(
         lifetime,
         timeouts,
         store: store.clone(),
+        cli_env: CliEnv::default(),
         // The real CLI writes its state under HOME: keep it in the scratch folder.
         env: vec![("HOME".into(), tmp.path().display().to_string())],
     };

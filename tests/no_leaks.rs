@@ -8,6 +8,7 @@ mod support;
 use std::{path::PathBuf, sync::Arc, time::Duration};
 
 use dispatch::server::claude::{
+    cli_env::CliEnv,
     credentials::CredentialStore,
     flow::{FlowEvent, Timeouts},
     login::{self, FlowCommand, LoginSettings},
@@ -55,6 +56,7 @@ async fn flows_leave_no_process_and_no_file_descriptor_behind() {
                 resume_grace: Duration::from_secs(1),
             },
             store: store.clone(),
+            cli_env: CliEnv::default(),
             env: vec![],
         };
         let (tx, mut rx) = mpsc::channel(64);

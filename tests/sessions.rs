@@ -213,25 +213,11 @@ async fn a_prompt_streams_back_in_its_project_with_the_stored_credential_only() 
         .collect();
     assert!(env.contains(&"ANTHROPIC_API_KEY"), "{env:?}");
     for name in &env {
+        // The one rule of every CLI run, the credential, and what the
+        // shell of the wrapper script sets.
         assert!(
-            [
-                "ANTHROPIC_API_KEY",
-                "PATH",
-                "HOME",
-                "USER",
-                "LOGNAME",
-                "SHELL",
-                "LANG",
-                "LC_ALL",
-                "TZ",
-                "TMPDIR",
-                // Set by the shell of the wrapper script.
-                "PWD",
-                "SHLVL",
-                "_",
-                "OLDPWD"
-            ]
-            .contains(name),
+            dispatch::server::claude::cli_env::PASSED_THROUGH.contains(name)
+                || ["ANTHROPIC_API_KEY", "PWD", "SHLVL", "_", "OLDPWD"].contains(name),
             "{name} reached the CLI: {env:?}"
         );
     }

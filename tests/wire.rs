@@ -31,6 +31,8 @@ impl Setup {
         let mut env: Vec<(&str, &str)> = vec![
             ("DISPATCH_KEY", TEST_KEY),
             ("CLAUDE_CLI", env!("CARGO_BIN_EXE_fake-claude")),
+            // The fake's settings reach it as an operator's would.
+            ("DISPATCH_CLI_ENV", "FAKE_CLAUDE_*"),
             ("FAKE_CLAUDE_SCENARIO", scenario),
             ("FAKE_CLAUDE_LOG", &log),
             ("CLAUDE_CREDENTIALS_PATH", &creds),
@@ -189,7 +191,7 @@ async fn a_foreign_or_null_origin_gets_403_and_no_cli() {
 }
 
 #[tokio::test]
-async fn wrong_keys_are_refused_then_rate_limited_everywhere() {
+async fn wrong_keys_are_refused_then_rate_limited_and_the_right_one_still_passes() {
     let setup = Setup::start("success", &[]);
     let mut ws = setup.connect().await;
     for _ in 0..5 {
@@ -208,14 +210,19 @@ async fn wrong_keys_are_refused_then_rate_limited_everywhere() {
     )
     .await;
     expect_error(&mut ws, "rate_limited").await;
-    // Locked out: the right key waits too, on any connection and over HTTP.
-    send(&mut ws, "claude.auth.start", key()).await;
-    expect_error(&mut ws, "rate_limited").await;
-    let answer = get(&setup.server.url("/api/claude/auth"), Some(TEST_KEY));
+    // Over HTTP too, for the wrong ones.
+    let answer = get(
+        &setup.server.url("/api/claude/auth"),
+        Some("wrong-key-0123456789"),
+    );
     assert_eq!(answer.status, 429);
     assert_eq!(answer.json()["reason"], "rate_limited");
     assert_eq!(setup.children(), 0);
     assert_eq!(setup.typed(), "");
+    // The right key is never held back by wrong ones.
+    let answer = get(&setup.server.url("/api/claude/auth"), Some(TEST_KEY));
+    assert_eq!(answer.status, 200);
+    start_flow(&mut ws).await;
 }
 
 #[tokio::test]

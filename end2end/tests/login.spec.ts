@@ -11,6 +11,7 @@ import {
   SERVER_BIN,
   SHORT_FLOW_PORT,
   SLOW_URL_PORT,
+  QUIET_SOCKET_PORT,
 } from '../env';
 import { test, expect, hydrated, failChunk, onlyFailedFetches } from './fixtures';
 
@@ -276,6 +277,29 @@ test('an expired flow restarts itself', async ({ page }) => {
   await expect(page.getByTestId('auth-link')).not.toHaveAttribute('href', first!);
 });
 
+test('a socket the server closes as idle stays closed until it is needed', async ({ page, isMobile }) => {
+  test.skip(isMobile, 'the socket is the same on every device: desktop only');
+  const opened: string[] = [];
+  const sent: string[] = [];
+  page.on('websocket', (ws) => {
+    opened.push(ws.url());
+    ws.on('framesent', (frame) => sent.push(String(frame.payload)));
+  });
+  await openSettings(page, `http://127.0.0.1:${QUIET_SOCKET_PORT}`);
+  await toCodeStep(page);
+  // The page said hello with its key first.
+  expect(JSON.parse(sent[0])).toEqual({ event: 'hello', data: { key: ACCESS_KEY } });
+  await page.getByRole('button', { name: 'Cancel' }).click();
+  await expect(page.getByRole('button', { name: 'Login with Claude' })).toBeVisible();
+  // Idle for 1.5 s, the socket is closed (4408); the page does not reconnect.
+  await page.waitForTimeout(5_000);
+  expect(opened).toHaveLength(1);
+  await expect(page.getByText(/reconnecting/)).toHaveCount(0);
+  // Needed again, it opens again and the sign-in works.
+  await toCodeStep(page);
+  expect(opened).toHaveLength(2);
+});
+
 test('a server with login turned off says so and offers no login', async ({ page }, info) => {
   await openSettings(page, `http://127.0.0.1:${DISABLED_PORT}`);
   await expect(page.getByTestId('config-error')).toContainText('turned off');
@@ -298,6 +322,7 @@ test('credentials persist across a server restart', async ({ page, isMobile, con
     DISPATCH_ADDR: `127.0.0.1:${port}`,
     DISPATCH_KEY: ACCESS_KEY,
     CLAUDE_CLI: FAKE_CLI,
+    DISPATCH_CLI_ENV: 'FAKE_CLAUDE_*',
     FAKE_CLAUDE_SCENARIO: 'success',
     CLAUDE_CREDENTIALS_PATH: path.join(scratch, 'credentials'),
     DISPATCH_CREDENTIALS_KEY_FILE: path.join(scratch, 'key'),

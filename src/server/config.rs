@@ -107,6 +107,31 @@ pub struct Config {
           value_parser = parse_proxy)]
     pub trusted_proxies: Vec<IpNet>,
 
+    /// Extra variables of the server's environment passed to every Claude
+    /// CLI run (comma-separated names; `PREFIX*` for every name that starts so).
+    #[arg(long, env = "DISPATCH_CLI_ENV", value_delimiter = ',')]
+    pub cli_env: Vec<String>,
+
+    /// Open websockets one client address may hold (IPv6: per /64).
+    #[arg(long, env = "DISPATCH_MAX_SOCKETS_PER_ADDRESS", default_value_t = 32,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_sockets_per_address: u32,
+
+    /// Extra names this server answers to (the `Host` a browser sends),
+    /// comma-separated; IP addresses and localhost always pass.
+    #[arg(long, env = "DISPATCH_ALLOWED_HOSTS", value_delimiter = ',')]
+    pub allowed_hosts: Vec<String>,
+
+    /// How long a new websocket may go without a valid access key, in ms.
+    #[arg(long, env = "DISPATCH_SOCKET_KEY_WAIT_MS", default_value_t = 10_000, hide = true,
+          value_parser = clap::value_parser!(u64).range(100..))]
+    pub socket_key_wait_ms: u64,
+
+    /// How long a websocket with no flow and no prompt may stay quiet, in ms.
+    #[arg(long, env = "DISPATCH_SOCKET_IDLE_MS", default_value_t = 600_000, hide = true,
+          value_parser = clap::value_parser!(u64).range(100..))]
+    pub socket_idle_ms: u64,
+
     /// Serve plain HTTP on an address other machines can reach, knowingly.
     #[arg(
         long,
@@ -239,16 +264,21 @@ mod tests {
                 "CLAUDE_CLI",
                 "CLAUDE_CREDENTIALS_PATH",
                 "DISPATCH_ADDR",
+                "DISPATCH_ALLOWED_HOSTS",
                 "DISPATCH_ALLOWED_ORIGINS",
+                "DISPATCH_CLI_ENV",
                 "DISPATCH_CREDENTIALS_KEY_FILE",
                 "DISPATCH_INSECURE_HTTP",
                 "DISPATCH_KEY",
                 "DISPATCH_LOG_FORMAT",
                 "DISPATCH_MAX_FLOWS",
                 "DISPATCH_MAX_SESSIONS",
+                "DISPATCH_MAX_SOCKETS_PER_ADDRESS",
                 "DISPATCH_PROJECTS_ROOT",
                 "DISPATCH_PROMPT_TIMEOUT",
                 "DISPATCH_RESUME_GRACE_MS",
+                "DISPATCH_SOCKET_IDLE_MS",
+                "DISPATCH_SOCKET_KEY_WAIT_MS",
                 "DISPATCH_STARTS_PER_MINUTE",
                 "DISPATCH_TLS_CERT",
                 "DISPATCH_TLS_KEY",

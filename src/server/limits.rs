@@ -1,26 +1,21 @@
-//! Per-client limits (DESIGN.md, "Security model"): at most 10 flow starts
-//! and 5 bad keys a minute from one address. Past the bad-key limit the
-//! address is refused outright, right key or not, until the minute is over,
-//! so a key cannot be guessed by brute force.
+//! Per-client limits (docs/security.md): at most 10 flow starts
+//! and 5 wrong keys a minute from one address. Past the wrong-key limit the
+//! wrong keys are answered `rate_limited`; the right key always goes through.
+//! An address is not a person (a NAT, a shared proxy, a DNS-rebinding page
+//! on loopback): locking an address out would let anyone there lock the
+//! owner out. Guessing is no threat to a key of 16 characters and more (a
+//! generated one has about 190 bits).
 
-use std::{
-    collections::HashMap,
-    net::IpAddr,
-    num::NonZeroU32,
-    sync::Mutex,
-    time::{Duration, Instant},
-};
+use std::{net::IpAddr, num::NonZeroU32};
 
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 pub const STARTS_PER_MINUTE: u32 = 10;
 pub const BAD_KEYS_PER_MINUTE: u32 = 5;
-const LOCKOUT: Duration = Duration::from_secs(60);
 
 pub struct Limits {
     starts: DefaultKeyedRateLimiter<IpAddr>,
     bad_keys: DefaultKeyedRateLimiter<IpAddr>,
-    locked: Mutex<HashMap<IpAddr, Instant>>,
 }
 
 fn per_minute(n: u32) -> Quota {
@@ -38,38 +33,13 @@ impl Limits {
         Self {
             starts: RateLimiter::keyed(per_minute(starts_per_minute)),
             bad_keys: RateLimiter::keyed(per_minute(bad_keys_per_minute)),
-            locked: Mutex::default(),
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<IpAddr, Instant>> {
-        self.locked.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// `false` while `ip` is locked out for too many bad keys.
-    pub fn may_try_key(&self, ip: IpAddr) -> bool {
-        let mut locked = self.lock();
-        match locked.get(&ip) {
-            Some(until) if *until > Instant::now() => false,
-            Some(_) => {
-                locked.remove(&ip);
-                true
-            }
-            None => true,
-        }
-    }
-
-    /// Counts a bad key from `ip`; `false` once it is one too many (the
-    /// address is then locked out for a minute).
+    /// Counts a wrong key from `ip`; `false` once there were too many this
+    /// minute. It never changes how the right key is answered.
     pub fn bad_key(&self, ip: IpAddr) -> bool {
-        if self.bad_keys.check_key(&ip).is_ok() {
-            return true;
-        }
-        let now = Instant::now();
-        let mut locked = self.lock();
-        locked.retain(|_, until| *until > now);
-        locked.insert(ip, now + LOCKOUT);
-        false
+        self.bad_keys.check_key(&ip).is_ok()
     }
 
     /// Counts a flow start from `ip`; `false` when over the limit.
@@ -81,8 +51,6 @@ impl Limits {
     pub fn forget_idle(&self) {
         self.starts.retain_recent();
         self.bad_keys.retain_recent();
-        let now = Instant::now();
-        self.lock().retain(|_, until| *until > now);
     }
 }
 
@@ -104,16 +72,12 @@ mod tests {
     }
 
     #[test]
-    fn the_sixth_bad_key_locks_the_address_out() {
+    fn the_sixth_bad_key_a_minute_is_one_too_many() {
         let limits = Limits::default();
         for i in 0..BAD_KEYS_PER_MINUTE {
-            assert!(limits.may_try_key(A));
             assert!(limits.bad_key(A), "bad key {i}");
         }
         assert!(!limits.bad_key(A));
-        assert!(!limits.may_try_key(A), "even the right key waits");
-        assert!(limits.may_try_key(B));
-        limits.forget_idle();
-        assert!(!limits.may_try_key(A), "the lockout outlives a clean-up");
+        assert!(limits.bad_key(B), "another address has its own budget");
     }
 }

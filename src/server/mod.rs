@@ -7,8 +7,10 @@ pub mod config;
 pub mod flows;
 pub mod headers;
 pub mod healthcheck;
+pub mod host_check;
 pub mod limits;
 pub mod metrics;
+pub mod open_sockets;
 pub mod origin;
 pub mod project_api;
 pub mod projects;
@@ -57,8 +59,16 @@ pub fn router(state: AppState) -> Router {
         // After the layer: the websocket upgrade is not a body to compress.
         .route("/ws", get(socket::upgrade));
     let transport = state.transport.clone();
-    headers::secure(api.merge(pages).with_state(state)).layer(axum::middleware::from_fn_with_state(
-        transport,
-        transport::identify_client,
-    ))
+    let hosts = state.hosts.clone();
+    // Outermost first: who the client is, then whether it asked for one of
+    // our names, then the routes.
+    headers::secure(api.merge(pages).with_state(state))
+        .layer(axum::middleware::from_fn_with_state(
+            hosts,
+            host_check::refuse_foreign_hosts,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            transport,
+            transport::identify_client,
+        ))
 }

@@ -1,19 +1,24 @@
 //! `/ws`: one task per connection, at most one login flow per connection,
-//! the events of DESIGN.md's wire protocol. Every frame is checked (size,
+//! the events of the wire protocol (README). Every frame is checked (size,
 //! JSON, event, fields, key) before anything reaches a flow, and every
 //! mistake is answered with a `claude.auth.error`; the connection stays.
+//!
+//! What a socket costs is bounded before it shows a key: the transport
+//! refuses messages over 64 KiB before any parse, an address holds at most
+//! `DISPATCH_MAX_SOCKETS_PER_ADDRESS` sockets, a socket with no valid key
+//! after 10 s is closed, and so is one idle for 10 minutes.
 
 mod session;
 
 use std::{
     net::{IpAddr, Ipv4Addr},
     num::NonZeroU32,
-    time::Instant,
+    time::{Duration, Instant},
 };
 
 use axum::{
     extract::{
-        ws::{Message, WebSocket, WebSocketUpgrade},
+        ws::{close_code as ws_close, CloseFrame, Message, WebSocket, WebSocketUpgrade},
         State,
     },
     http::{header, HeaderMap, StatusCode},
@@ -32,18 +37,22 @@ use super::{
         session::RunningSession,
     },
     flows::StartError,
+    open_sockets::SocketPlace,
     origin::origin_allowed,
     state::{AppState, KeyRefusal},
     transport::Client,
 };
 use crate::protocol::{
-    client_event, ClientFrame, CodeData, ErrorReason, KeyOnly, PromptData, ResumeData, ServerEvent,
+    client_event, close_code, ClientFrame, CodeData, ErrorReason, KeyOnly, PromptData, ResumeData,
+    ServerEvent,
 };
 
-/// DESIGN.md's frame limit. Larger frames (up to the transport's hard limit
-/// below) get a clear error; past that the connection is closed.
+/// The sign-in events' limit: larger ones get a clear error.
 pub const MAX_FRAME: usize = 16 * 1024;
-const TRANSPORT_LIMIT: usize = 1024 * 1024;
+/// The transport's hard limit, enforced before any parse (a larger message
+/// closes the socket, 1009). The largest legitimate frame is a prompt of
+/// 8,000 characters: up to 32 KB of UTF-8, a little more with JSON escapes.
+pub const TRANSPORT_LIMIT: usize = 64 * 1024;
 /// Frames a connection may send per second before it is told to slow down.
 const FRAMES_PER_SECOND: u32 = 20;
 
@@ -68,6 +77,20 @@ pub async fn upgrade(
         )
             .into_response();
     }
+    // Without connection info (never, when served), all such clients share
+    // one address's limits.
+    let ip = client.ip.unwrap_or(Ipv4Addr::UNSPECIFIED.into());
+    let Some(place) = state.open_sockets.try_open(ip) else {
+        tracing::warn!(%ip, "websocket refused: too many open from this address");
+        return (
+            StatusCode::TOO_MANY_REQUESTS,
+            format!(
+                "This address has {} websockets open to Dispatch, as many as it may (DISPATCH_MAX_SOCKETS_PER_ADDRESS). Close some tabs, then try again.",
+                state.open_sockets.max_per_address()
+            ),
+        )
+            .into_response();
+    };
     // Small buffers: a connection mostly waits, and a thousand of them at
     // 128 KiB each (the default) would outweigh everything else. Frames are
     // small and each is sent at once.
@@ -75,12 +98,7 @@ pub async fn upgrade(
         .max_frame_size(TRANSPORT_LIMIT)
         .read_buffer_size(4 * 1024)
         .write_buffer_size(0)
-        .on_upgrade(move |socket| {
-            // Without connection info (never, when served), all such
-            // clients share one address's limits.
-            let ip = client.ip.unwrap_or(Ipv4Addr::UNSPECIFIED.into());
-            Connection::new(state, ip).run(socket)
-        })
+        .on_upgrade(move |socket| Connection::new(state, ip, place).run(socket))
 }
 
 /// The flow a connection owns, and where its events arrive.
@@ -93,6 +111,13 @@ struct OwnedFlow {
 struct Connection {
     state: AppState,
     ip: IpAddr,
+    /// This socket's place under the per-address cap, freed with it.
+    _place: SocketPlace,
+    /// A frame has carried the right key.
+    authenticated: bool,
+    opened: tokio::time::Instant,
+    /// When the client last sent something, or a flow or prompt last spoke.
+    last_activity: tokio::time::Instant,
     flow: Option<OwnedFlow>,
     /// The prompt running for this connection's pane (one at a time).
     session: Option<RunningSession>,
@@ -102,6 +127,7 @@ struct Connection {
 
 /// What a frame asks for, once checked.
 enum Request {
+    Hello,
     Start,
     Code(String),
     Retry,
@@ -112,12 +138,17 @@ enum Request {
 }
 
 impl Connection {
-    fn new(state: AppState, ip: IpAddr) -> Self {
+    fn new(state: AppState, ip: IpAddr, place: SocketPlace) -> Self {
         let rate = NonZeroU32::new(FRAMES_PER_SECOND).unwrap_or(NonZeroU32::MIN);
         let burst = NonZeroU32::new(FRAMES_PER_SECOND * 2).unwrap_or(rate);
+        let now = tokio::time::Instant::now();
         Self {
             state,
             ip,
+            _place: place,
+            authenticated: false,
+            opened: now,
+            last_activity: now,
             flow: None,
             session: None,
             frames: RateLimiter::direct(Quota::per_second(rate).allow_burst(burst)),
@@ -129,6 +160,7 @@ impl Connection {
         let metrics = self.state.metrics.clone();
         let _counted = metrics.websocket_opened();
         loop {
+            let closing = self.closing();
             let flow_event = async {
                 match self.flow.as_mut() {
                     Some(flow) => flow.events.recv().await,
@@ -141,7 +173,20 @@ impl Connection {
                     None => std::future::pending().await,
                 }
             };
+            let close_due = async {
+                match closing {
+                    Some((at, _)) => tokio::time::sleep_until(at).await,
+                    None => std::future::pending().await,
+                }
+            };
             tokio::select! {
+                () = close_due => {
+                    if let Some((_, why)) = closing {
+                        tracing::debug!(ip = %self.ip, reason = why.reason, "websocket closed by the server");
+                        close(&mut socket, why).await;
+                    }
+                    break;
+                }
                 update = session_update => {
                     let answers = match update {
                         Some(update) => self.session_event(update),
@@ -161,7 +206,10 @@ impl Connection {
                         Some(Ok(Message::Ping(_) | Message::Pong(_))) => Vec::new(),
                         Some(Ok(Message::Close(_))) | None => break,
                         Some(Err(error)) => {
+                            // Past the transport's limit the message is
+                            // refused unread: say why, then close.
                             tracing::debug!(%error, "websocket closed with an error");
+                            close(&mut socket, Closing::TOO_BIG).await;
                             break;
                         }
                     };
@@ -189,7 +237,23 @@ impl Connection {
         }
     }
 
-    async fn send_all(&self, socket: &mut WebSocket, events: Vec<ServerEvent>) -> bool {
+    /// When and why the server will close this socket, if nothing happens:
+    /// no key yet, or nothing to do.
+    fn closing(&self) -> Option<(tokio::time::Instant, Closing)> {
+        let timeouts = self.state.socket_timeouts;
+        if !self.authenticated {
+            Some((self.opened + timeouts.key_wait, Closing::NO_KEY))
+        } else if self.flow.is_none() && self.session.is_none() {
+            Some((self.last_activity + timeouts.idle, Closing::IDLE))
+        } else {
+            None
+        }
+    }
+
+    async fn send_all(&mut self, socket: &mut WebSocket, events: Vec<ServerEvent>) -> bool {
+        // Whatever just happened (a frame, a flow's or a prompt's news)
+        // restarts the idle clock.
+        self.last_activity = tokio::time::Instant::now();
         for event in events {
             let Ok(text) = serde_json::to_string(&event) else {
                 continue;
@@ -246,13 +310,20 @@ impl Connection {
         }
     }
 
-    /// Checks a frame of `len` bytes: size, JSON, event name, fields, then the key.
+    /// Checks a frame of `len` bytes: size, JSON, event name, fields, then
+    /// the key (a right one authenticates the socket).
     fn check(
-        &self,
+        &mut self,
         len: usize,
         frame: Result<ClientFrame, serde_json::Error>,
     ) -> Result<Request, ServerEvent> {
-        if len > MAX_FRAME {
+        // A prompt may be as large as its 8,000 characters need (the
+        // transport refused anything past TRANSPORT_LIMIT unread); the
+        // sign-in's events are small.
+        let is_prompt = frame
+            .as_ref()
+            .is_ok_and(|f| f.event == client_event::PROMPT);
+        if len > MAX_FRAME && !is_prompt {
             return Err(bad_request(format!(
                 "That message is {len} bytes; messages are limited to {MAX_FRAME} bytes."
             )));
@@ -263,6 +334,7 @@ impl Connection {
             ))
         })?;
         let (key, request) = match frame.event.as_str() {
+            client_event::HELLO => (data::<KeyOnly>(&frame)?.key, Request::Hello),
             client_event::START => (data::<KeyOnly>(&frame)?.key, Request::Start),
             client_event::RETRY => (data::<KeyOnly>(&frame)?.key, Request::Retry),
             client_event::CANCEL => (data::<KeyOnly>(&frame)?.key, Request::Cancel),
@@ -285,7 +357,7 @@ impl Connection {
             }
         };
         match self.state.check_key(Some(self.ip), Some(&key), "websocket") {
-            Ok(()) => {}
+            Ok(()) => self.authenticated = true,
             Err(KeyRefusal::RateLimited) => return Err(rate_limited_keys()),
             Err(KeyRefusal::Wrong | KeyRefusal::Missing) => {
                 return Err(ServerEvent::error(
@@ -312,6 +384,7 @@ impl Connection {
 
     async fn act(&mut self, request: Request) -> Vec<ServerEvent> {
         match request {
+            Request::Hello => vec![ServerEvent::Hello {}],
             Request::Start => self.start().await,
             Request::Resume(id) => self.resume(id).await,
             Request::Code(code) => self.command(FlowCommand::Code(code)).await,
@@ -359,6 +432,7 @@ impl Connection {
             lifetime: login.lifetime,
             timeouts: login.timeouts,
             store: self.state.store.clone(),
+            cli_env: login.cli_env.clone(),
             env: Vec::new(),
         };
         let (tx, rx) = mpsc::channel(32);
@@ -421,6 +495,38 @@ impl Connection {
         }
         Vec::new()
     }
+}
+
+/// Why the server closes a socket, as its close frame says.
+#[derive(Clone, Copy, Debug)]
+struct Closing {
+    code: u16,
+    reason: &'static str,
+}
+
+impl Closing {
+    const NO_KEY: Closing = Closing {
+        code: close_code::NO_KEY,
+        reason: "no access key within 10 s",
+    };
+    const IDLE: Closing = Closing {
+        code: close_code::IDLE,
+        reason: "idle: no sign-in and no prompt",
+    };
+    const TOO_BIG: Closing = Closing {
+        code: ws_close::SIZE,
+        reason: "message too big: at most 64 KiB",
+    };
+}
+
+/// Sends the close frame, waiting at most a moment for a client that
+/// does not read.
+async fn close(socket: &mut WebSocket, why: Closing) {
+    let frame = Message::Close(Some(CloseFrame {
+        code: why.code,
+        reason: why.reason.into(),
+    }));
+    let _ = tokio::time::timeout(Duration::from_secs(1), socket.send(frame)).await;
 }
 
 /// A failed check, told as a session error.

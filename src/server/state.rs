@@ -7,10 +7,14 @@ use leptos::config::LeptosOptions;
 
 use super::{
     access::AccessKey,
-    claude::{credentials::CredentialStore, flow::Timeouts, status::StatusReporter},
+    claude::{
+        cli_env::CliEnv, credentials::CredentialStore, flow::Timeouts, status::StatusReporter,
+    },
     flows::Flows,
+    host_check::HostPolicy,
     limits::Limits,
     metrics::Metrics,
+    open_sockets::OpenSockets,
     projects::Projects,
     sessions::Sessions,
     transport::Transport,
@@ -32,11 +36,22 @@ pub struct LoginConfig {
     pub enabled: bool,
     /// `CLAUDE_CLI`, when set.
     pub configured_cli: Option<PathBuf>,
+    /// Which of the server's variables every CLI run sees (`DISPATCH_CLI_ENV`).
+    pub cli_env: CliEnv,
     /// `CLAUDE_AUTH_TIMEOUT`.
     pub lifetime: Duration,
     pub timeouts: Timeouts,
     /// `DISPATCH_ALLOWED_ORIGINS`.
     pub allowed_origins: Vec<String>,
+}
+
+/// How long a websocket may stay open without doing anything.
+#[derive(Clone, Copy, Debug)]
+pub struct SocketTimeouts {
+    /// Without a valid access key (`DISPATCH_SOCKET_KEY_WAIT_MS`, 10 s).
+    pub key_wait: Duration,
+    /// With no flow, no prompt and no frame (`DISPATCH_SOCKET_IDLE_MS`, 10 min).
+    pub idle: Duration,
 }
 
 #[derive(Clone)]
@@ -50,6 +65,9 @@ pub struct AppState {
     pub limits: Arc<Limits>,
     pub metrics: Arc<Metrics>,
     pub transport: Arc<Transport>,
+    pub hosts: Arc<HostPolicy>,
+    pub open_sockets: OpenSockets,
+    pub socket_timeouts: SocketTimeouts,
     pub session_config: Arc<SessionConfig>,
     pub sessions: Sessions,
 }
@@ -60,22 +78,20 @@ pub enum KeyRefusal {
     /// No key was given (not counted against the address).
     Missing,
     Wrong,
-    /// Too many wrong keys from this address: refused, right key or not.
+    /// A wrong key, one of too many from this address this minute.
     RateLimited,
 }
 
 impl AppState {
-    /// The one key check of the API and the websocket: the lockout first,
-    /// then the key in constant time, counting a wrong one against `ip`.
+    /// The one key check of the API and the websocket: the key in constant
+    /// time, and a wrong one counted against `ip`. The right key is never
+    /// refused, whatever others sent from the same address.
     pub fn check_key(
         &self,
         ip: Option<IpAddr>,
         candidate: Option<&str>,
         via: &'static str,
     ) -> Result<(), KeyRefusal> {
-        if ip.is_some_and(|ip| !self.limits.may_try_key(ip)) {
-            return Err(KeyRefusal::RateLimited);
-        }
         let candidate = candidate.ok_or(KeyRefusal::Missing)?;
         if self.key.matches(candidate) {
             return Ok(());

@@ -49,6 +49,8 @@ pub struct Client {
     pub scheme: Option<Scheme>,
     /// The host the browser asked for.
     pub host: Option<String>,
+    /// `host` is a trusted proxy's `X-Forwarded-Host`.
+    pub host_from_proxy: bool,
 }
 
 /// HSTS for answers sent over HTTPS: browsers then refuse plain HTTP to
@@ -67,15 +69,20 @@ impl Transport {
         let peer_ip = peer.map(|p| canonical(p.ip()));
         let own_scheme = self.tls.then_some(Scheme::Https);
         match peer_ip {
-            Some(ip) if self.trusts(ip) => Client {
-                ip: Some(self.forwarded_client(headers).unwrap_or(ip)),
-                scheme: own_scheme.or_else(|| forwarded_scheme(headers)),
-                host: first_value(headers, "x-forwarded-host").or(direct_host),
-            },
+            Some(ip) if self.trusts(ip) => {
+                let forwarded_host = first_value(headers, "x-forwarded-host");
+                Client {
+                    ip: Some(self.forwarded_client(headers).unwrap_or(ip)),
+                    scheme: own_scheme.or_else(|| forwarded_scheme(headers)),
+                    host_from_proxy: forwarded_host.is_some(),
+                    host: forwarded_host.or(direct_host),
+                }
+            }
             _ => Client {
                 ip: peer_ip,
                 scheme: own_scheme,
                 host: direct_host,
+                host_from_proxy: false,
             },
         }
     }
@@ -206,6 +213,7 @@ mod tests {
                 ip: ip("198.51.100.7"),
                 scheme: None,
                 host: Some("127.0.0.1:3000".into()),
+                host_from_proxy: false,
             }
         );
         // Named proxies do not make other peers' headers true.
@@ -223,6 +231,7 @@ mod tests {
                 ip: ip("203.0.113.9"),
                 scheme: Some(Scheme::Https),
                 host: Some("dispatch.example".into()),
+                host_from_proxy: true,
             }
         );
     }

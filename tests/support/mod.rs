@@ -37,6 +37,11 @@ const HOST_VARIABLES: &[&str] = &[
     "DISPATCH_TLS_KEY",
     "DISPATCH_TRUSTED_PROXIES",
     "DISPATCH_INSECURE_HTTP",
+    "DISPATCH_CLI_ENV",
+    "DISPATCH_MAX_SOCKETS_PER_ADDRESS",
+    "DISPATCH_ALLOWED_HOSTS",
+    "DISPATCH_SOCKET_KEY_WAIT_MS",
+    "DISPATCH_SOCKET_IDLE_MS",
     "FAKE_CLAUDE_SCENARIO",
     "FAKE_CLAUDE_LOG",
 ];
@@ -324,4 +329,32 @@ pub fn fake_cli(dir: &Path, name: &str, env: &[(&str, &str)]) -> std::path::Path
             env!("CARGO_BIN_EXE_fake-claude")
         ),
     )
+}
+
+/// One HTTP/1.1 request written by hand, so that it can carry any `Host`
+/// (HTTP clients set it from the URL): the status and the raw body.
+pub fn raw_request(base_url: &str, path: &str, headers: &[(&str, &str)]) -> (u16, String) {
+    use std::io::Write;
+    let authority = base_url.trim_start_matches("http://");
+    let mut tcp = std::net::TcpStream::connect(authority).expect("connects");
+    tcp.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let mut text = format!("GET {path} HTTP/1.1\r\nConnection: close\r\n");
+    for (name, value) in headers {
+        text.push_str(&format!("{name}: {value}\r\n"));
+    }
+    text.push_str("\r\n");
+    tcp.write_all(text.as_bytes()).expect("writes");
+    let mut answer = Vec::new();
+    let _ = tcp.read_to_end(&mut answer);
+    let answer = String::from_utf8_lossy(&answer).into_owned();
+    let status = answer
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no status in {answer:?}"));
+    let body = answer
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    (status, body)
 }

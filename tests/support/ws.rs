@@ -50,3 +50,38 @@ pub async fn recv(ws: &mut Ws) -> Value {
         }
     }
 }
+
+/// Opens `url` over a TCP connection from `source` (any 127.0.0.0/8 address
+/// reaches a loopback server), so that one test can be several clients.
+pub async fn connect_as(url: &str, source: std::net::IpAddr) -> Result<Ws, u16> {
+    let request = url.into_client_request().unwrap();
+    let uri = request.uri().clone();
+    let port = uri.port_u16().expect("a port in the URL");
+    let host: std::net::IpAddr = uri.host().expect("a host").parse().expect("an IP host");
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind((source, 0).into()).unwrap();
+    let tcp = socket.connect((host, port).into()).await.unwrap();
+    match tokio_tungstenite::client_async(request, MaybeTlsStream::Plain(tcp)).await {
+        Ok((ws, _)) => Ok(ws),
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            Err(response.status().as_u16())
+        }
+        Err(other) => panic!("{other}"),
+    }
+}
+
+/// How the server ended the socket: the close frame's code, or `None` when
+/// the connection ended without one. Text frames before it are skipped.
+pub async fn closed(ws: &mut Ws, within: Duration) -> Option<u16> {
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        let next = tokio::time::timeout_at(deadline, ws.next())
+            .await
+            .expect("the socket ends in time");
+        match next {
+            Some(Ok(Message::Close(frame))) => return frame.map(|f| u16::from(f.code)),
+            Some(Ok(_)) => continue,
+            Some(Err(_)) | None => return None,
+        }
+    }
+}

@@ -13,6 +13,8 @@ use std::{
 
 use tokio::process::Command;
 
+use super::cli_env::CliEnv;
+
 /// How long `claude --version` may take before the CLI counts as broken.
 const VERSION_TIMEOUT: Duration = Duration::from_secs(10);
 const LOCAL_CLI: &str = "node_modules/.bin/claude";
@@ -117,9 +119,12 @@ pub fn parse_version(output: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// Runs `claude --version`; `None` if it fails, hangs or prints no version.
-pub async fn version(cli: &Path) -> Option<String> {
-    let run = Command::new(cli)
+/// Runs `claude --version` with the variables `env` allows; `None` if it
+/// fails, hangs or prints no version.
+pub async fn version(cli: &Path, env: &CliEnv) -> Option<String> {
+    let mut command = Command::new(cli);
+    env.apply(&mut command);
+    let run = command
         .arg("--version")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -220,7 +225,8 @@ mod tests {
     async fn the_version_comes_from_running_the_cli() {
         let tmp = tempfile::tempdir().unwrap();
         let cli = executable(tmp.path(), "bin/claude");
-        assert_eq!(version(&cli).await.as_deref(), Some("9.8.7"));
-        assert_eq!(version(&tmp.path().join("missing")).await, None);
+        let env = CliEnv::default();
+        assert_eq!(version(&cli, &env).await.as_deref(), Some("9.8.7"));
+        assert_eq!(version(&tmp.path().join("missing"), &env).await, None);
     }
 }

@@ -8,6 +8,7 @@ use secrecy::ExposeSecret;
 use tokio::sync::mpsc;
 
 use super::{
+    cli_env::CliEnv,
     credentials::{Credential, CredentialStore},
     flow::{Effect, FlowEvent, LoginFlow, Timeouts},
     pty::{PtyProcess, COLUMNS, ROWS},
@@ -36,6 +37,8 @@ pub struct LoginSettings {
     pub lifetime: std::time::Duration,
     pub timeouts: Timeouts,
     pub store: Arc<CredentialStore>,
+    /// Which of the server's variables the CLI sees.
+    pub cli_env: CliEnv,
     /// Variables added to the CLI's environment (tests give it a scratch HOME).
     pub env: Vec<(String, String)>,
 }
@@ -74,7 +77,7 @@ pub fn prepare(
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
-    let pty = PtyProcess::spawn(&settings.cli, &["setup-token"], &env)?;
+    let pty = PtyProcess::spawn(&settings.cli, &["setup-token"], &settings.cli_env, &env)?;
     let pid = pty.pid();
     let (commands, inbox) = mpsc::channel(16);
     let driver = run(pty, settings.clone(), inbox, events);

@@ -1,6 +1,7 @@
 //! Everything that runs or inspects the `claude` CLI.
 
 pub mod cli;
+pub mod cli_env;
 pub mod code;
 pub mod credentials;
 pub mod flow;

@@ -14,6 +14,8 @@ use std::{
 use portable_pty::{native_pty_system, Child, CommandBuilder, MasterPty, PtySize};
 use tokio::io::unix::AsyncFd;
 
+use super::cli_env::CliEnv;
+
 /// Wide enough that neither the full sign-in URL (~330 characters) nor the
 /// token (~108) wraps; the emulator reads wrapped lines too, should one wrap.
 pub const COLUMNS: u16 = 400;
@@ -43,12 +45,13 @@ pub struct PtyProcess {
 }
 
 impl PtyProcess {
-    /// Starts `program args…` on a new PTY of [`COLUMNS`] x [`ROWS`], with the
-    /// server's environment less the browser variables, `TERM=xterm-256color`
-    /// and `extra_env`.
+    /// Starts `program args…` on a new PTY of [`COLUMNS`] x [`ROWS`], with
+    /// the variables `env` allows (never the browser variables),
+    /// `TERM=xterm-256color` and `extra_env`.
     pub fn spawn(
         program: &Path,
         args: &[&str],
+        env: &CliEnv,
         extra_env: &[(&str, &str)],
     ) -> Result<Self, PtyError> {
         let pair = native_pty_system()
@@ -61,6 +64,8 @@ impl PtyProcess {
             .map_err(|e| PtyError::Open(e.to_string()))?;
         let mut command = CommandBuilder::new(program);
         command.args(args);
+        env.apply_pty(&mut command);
+        // Even when the operator names them: the CLI would wait for a browser.
         for name in BROWSER_VARIABLES {
             command.env_remove(name);
         }

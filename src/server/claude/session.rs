@@ -1,6 +1,6 @@
 //! Runs one prompt: `claude -p --output-format stream-json --verbose
 //! [--resume <session>]`, the prompt on standard input, in a project folder, without a terminal,
-//! with a clean environment plus the credential. Its lines become
+//! with the server's variables `cli_env` allows plus the credential. Its lines become
 //! [`SessionUpdate`]s; the run ends at its result, its timeout, a cancel, or
 //! when the [`RunningSession`] is dropped — the CLI's whole process group
 //! (tools included) is killed and reaped every time.
@@ -14,17 +14,16 @@ use tokio::{
     sync::{mpsc, oneshot, watch, OwnedSemaphorePermit},
 };
 
-use super::stream_json::{self, StreamEvent};
-
-/// Variables of the server's environment a `claude` run may see: what a
-/// program needs to find its tools and speak the locale. Nothing secret.
-const PASSED_THROUGH: [&str; 9] = [
-    "PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "LC_ALL", "TZ", "TMPDIR",
-];
+use super::{
+    cli_env::CliEnv,
+    stream_json::{self, StreamEvent},
+};
 
 /// What a run needs.
 pub struct SessionSettings {
     pub cli: PathBuf,
+    /// Which of the server's variables the CLI sees.
+    pub cli_env: CliEnv,
     pub project_dir: PathBuf,
     pub prompt: String,
     /// The CLI's session id, to continue that conversation.
@@ -100,12 +99,7 @@ pub fn start(
     if let Some(session) = &settings.resume {
         command.args(["--resume", session]);
     }
-    command.env_clear();
-    for name in PASSED_THROUGH {
-        if let Ok(value) = std::env::var(name) {
-            command.env(name, value);
-        }
-    }
+    settings.cli_env.apply(&mut command);
     if let Some((name, secret)) = &settings.credential {
         command.env(name, secret.expose_secret());
     }

@@ -12,8 +12,18 @@ use crate::protocol::{AuthMethod, ClaudeStatus, CliInfo, CredentialSource};
 
 use super::{
     cli::{self, CliSearch},
+    cli_env::CliEnv,
     credentials::CredentialStore,
 };
+
+/// The variables through which `claude` reads a credential: only Dispatch
+/// decides which one a run gets (`ANTHROPIC_AUTH_TOKEN` is a gateway's
+/// bearer token, which Dispatch never passes on).
+pub const CREDENTIAL_VARIABLES: &[&str] = &[
+    "ANTHROPIC_API_KEY",
+    "CLAUDE_CODE_OAUTH_TOKEN",
+    "ANTHROPIC_AUTH_TOKEN",
+];
 
 /// The environment variable through which `claude` reads a credential of
 /// this kind.
@@ -59,6 +69,7 @@ pub struct StatusReporter {
     enabled: bool,
     store: Arc<CredentialStore>,
     home: Option<PathBuf>,
+    cli_env: CliEnv,
     versions: Mutex<VersionCache>,
 }
 
@@ -68,12 +79,14 @@ impl StatusReporter {
         enabled: bool,
         store: Arc<CredentialStore>,
         home: Option<PathBuf>,
+        cli_env: CliEnv,
     ) -> Self {
         Self {
             configured_cli,
             enabled,
             store,
             home,
+            cli_env,
             versions: Mutex::default(),
         }
     }
@@ -106,7 +119,7 @@ impl StatusReporter {
         if let Some(known) = self.lock_versions().get(&key) {
             return known.clone();
         }
-        let version = cli::version(path).await;
+        let version = cli::version(path, &self.cli_env).await;
         self.lock_versions().insert(key, version.clone());
         version
     }

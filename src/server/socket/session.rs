@@ -77,6 +77,7 @@ impl Connection {
         };
         let settings = SessionSettings {
             cli,
+            cli_env: self.state.login.cli_env.clone(),
             project_dir,
             prompt: prompt.to_owned(),
             resume,

@@ -199,8 +199,10 @@ impl LoginModel {
                 reason,
                 retry,
             }),
-            // A Claude session's events are the pane's, not the sign-in's.
-            ServerEvent::SessionStarted { .. }
+            // The socket's own greeting; a Claude session's events are the
+            // pane's, not the sign-in's.
+            ServerEvent::Hello {}
+            | ServerEvent::SessionStarted { .. }
             | ServerEvent::SessionInit { .. }
             | ServerEvent::SessionText { .. }
             | ServerEvent::SessionTool { .. }

@@ -2,6 +2,11 @@
 //! backoff when it drops (phones drop sockets while the person is in the
 //! sign-in tab), and told to resume the live flow when it is back.
 //!
+//! It says hello with the access key as soon as it opens (the server closes
+//! a socket that shows no key within seconds). When the server closes it
+//! with one of its own codes (no key, idle), it stays closed until the page
+//! has something to send: reconnecting at once would only be closed again.
+//!
 //! Its code is a WASM chunk of its own, fetched when the page first needs
 //! the socket (a page that only shows the status never loads it), and
 //! fetched again with the same backoff while that fails.
@@ -9,12 +14,14 @@
 use std::time::Duration;
 
 use futures::{channel::mpsc, FutureExt, Sink, SinkExt, StreamExt};
-use gloo_net::websocket::{futures::WebSocket, Message, State};
+use gloo_net::websocket::{futures::WebSocket, Message, State, WebSocketError};
 use leptos::wasm_split::{wasm_split, SplitLoaderError};
 use serde::Serialize;
 
 use super::{controller::LoginController, model::Outgoing};
-use crate::protocol::{client_event, CodeData, KeyOnly, PromptData, ResumeData, ServerEvent};
+use crate::protocol::{
+    client_event, close_code, CodeData, KeyOnly, PromptData, ResumeData, ServerEvent,
+};
 use crate::ui::{
     backoff::{sleep, until_ok, Backoff},
     chunk::Task,
@@ -149,7 +156,15 @@ async fn run(mut inbox: mpsc::UnboundedReceiver<Outgoing>, controller: LoginCont
     let mut backoff = Backoff::default();
     // A frame taken from the inbox while the socket was down waits here.
     let mut pending: Option<Outgoing> = None;
+    // The server closed the socket on purpose: wait for something to send.
+    let mut closed_by_server = false;
     loop {
+        if std::mem::take(&mut closed_by_server) && pending.is_none() {
+            match inbox.next().await {
+                Some(next) => pending = Some(next),
+                None => return,
+            }
+        }
         let Some(socket) = connect().await else {
             backoff.wait(lost).await;
             continue;
@@ -157,6 +172,14 @@ async fn run(mut inbox: mpsc::UnboundedReceiver<Outgoing>, controller: LoginCont
         backoff.reset();
         on_signal(Signal::Open);
         let (mut sink, mut stream) = socket.split();
+        // Without a key nothing can be said; the page asks for one.
+        let hello = key().and_then(|key| encode(client_event::HELLO, KeyOnly { key }));
+        if let Some(hello) = hello {
+            if sink.send(Message::Text(hello)).await.is_err() {
+                backoff.wait(lost).await;
+                continue;
+            }
+        }
         loop {
             if let Some(outgoing) = pending.take() {
                 // Without a key nothing can be sent; the page asks for one.
@@ -172,12 +195,17 @@ async fn run(mut inbox: mpsc::UnboundedReceiver<Outgoing>, controller: LoginCont
             futures::pin_mut!(incoming, outgoing);
             futures::select! {
                 message = incoming => match message {
-                    Some(Ok(Message::Text(text))) => {
-                        if let Some(event) = decode(&text) {
-                            on_signal(Signal::Event(event));
-                        }
-                    }
+                    Some(Ok(Message::Text(text))) => match decode(&text) {
+                        Some(ServerEvent::Hello {}) | None => {}
+                        Some(event) => on_signal(Signal::Event(event)),
+                    },
                     Some(Ok(Message::Bytes(_))) => {}
+                    Some(Err(WebSocketError::ConnectionClose(close)))
+                        if matches!(close.code, close_code::NO_KEY | close_code::IDLE) =>
+                    {
+                        closed_by_server = true;
+                        break;
+                    }
                     Some(Err(_)) | None => break,
                 },
                 next = outgoing => match next {
@@ -186,6 +214,8 @@ async fn run(mut inbox: mpsc::UnboundedReceiver<Outgoing>, controller: LoginCont
                 },
             }
         }
-        backoff.wait(lost).await;
+        if !closed_by_server {
+            backoff.wait(lost).await;
+        }
     }
 }
