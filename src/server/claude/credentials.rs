@@ -39,6 +39,8 @@ pub enum CredentialError {
     Read { path: PathBuf, source: io::Error },
     #[error("{} cannot be decrypted with the key in {}: the key changed or the file is damaged. Sign in again to replace it.", .path.display(), .key.display())]
     Undecryptable { path: PathBuf, key: PathBuf },
+    #[error("The credential key {} can be read by other users (mode {mode:03o}): Dispatch will not use it. Make it private: chmod 600 {}", .path.display(), .path.display())]
+    KeyReadableByOthers { path: PathBuf, mode: u32 },
 }
 
 /// A secret and what kind it is.
@@ -115,8 +117,11 @@ impl CredentialStore {
             path: path.clone(),
             key: self.key_path.clone(),
         };
-        let Some(key) = self.key(false).ok() else {
-            return Err(undecryptable());
+        let key = match self.key(false) {
+            Ok(key) => key,
+            // Its own words: the fix is a chmod, not a new sign-in.
+            Err(error @ CredentialError::KeyReadableByOthers { .. }) => return Err(error),
+            Err(_) => return Err(undecryptable()),
         };
         if bytes.len() < MAGIC.len() + NONCE_LEN || &bytes[..MAGIC.len()] != MAGIC {
             return Err(undecryptable());
@@ -143,8 +148,9 @@ impl CredentialStore {
     }
 
     /// The encryption key: read, or (when `create`) made and saved 0600.
+    /// An existing key that other users can read is refused.
     fn key(&self, create: bool) -> Result<[u8; KEY_LEN], CredentialError> {
-        match fs::read(&self.key_path) {
+        match read_private(&self.key_path) {
             Ok(bytes) if bytes.len() == KEY_LEN => {
                 let mut key = [0u8; KEY_LEN];
                 key.copy_from_slice(&bytes);
@@ -154,25 +160,67 @@ impl CredentialStore {
                 path: self.path(),
                 key: self.key_path.clone(),
             }),
-            Err(e) if e.kind() == io::ErrorKind::NotFound && create => {
-                let mut key = [0u8; KEY_LEN];
-                rand::rng().fill_bytes(&mut key);
-                let permission = |source| CredentialError::Permission {
-                    path: self.key_path.clone(),
-                    source,
-                };
-                if let Some(parent) = self.key_path.parent() {
-                    private_dir(parent).map_err(permission)?;
-                }
-                write_atomically(&self.key_path, &key).map_err(permission)?;
-                Ok(key)
+            Err(KeyRead::Io(e)) if e.kind() == io::ErrorKind::NotFound && create => {
+                self.create_key()
             }
-            Err(source) => Err(CredentialError::Read {
+            Err(KeyRead::Open(mode)) => Err(CredentialError::KeyReadableByOthers {
+                path: self.key_path.clone(),
+                mode,
+            }),
+            Err(KeyRead::Io(source)) => Err(CredentialError::Read {
                 path: self.key_path.clone(),
                 source,
             }),
         }
     }
+
+    /// Makes a new key. Two first saves at once must agree on one key: the
+    /// new key is written whole to a temporary file and linked into place,
+    /// which fails when another got there first; that one's key is then read.
+    fn create_key(&self) -> Result<[u8; KEY_LEN], CredentialError> {
+        let permission = |source| CredentialError::Permission {
+            path: self.key_path.clone(),
+            source,
+        };
+        if let Some(parent) = self.key_path.parent() {
+            created_private_dir(parent).map_err(permission)?;
+        }
+        let mut key = [0u8; KEY_LEN];
+        rand::rng().fill_bytes(&mut key);
+        let temp = write_temp(&self.key_path, &key).map_err(permission)?;
+        let linked = fs::hard_link(&temp, &self.key_path);
+        let _ = fs::remove_file(&temp);
+        match linked {
+            Ok(()) => {
+                if let Some(parent) = self.key_path.parent() {
+                    fs::File::open(parent)
+                        .and_then(|d| d.sync_all())
+                        .map_err(permission)?;
+                }
+                Ok(key)
+            }
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => self.key(false),
+            Err(source) => Err(permission(source)),
+        }
+    }
+}
+
+/// Why a private file could not be read.
+enum KeyRead {
+    Io(io::Error),
+    /// It can be read by group or others (its mode).
+    Open(u32),
+}
+
+fn read_private(path: &Path) -> Result<Vec<u8>, KeyRead> {
+    let mut file = fs::File::open(path).map_err(KeyRead::Io)?;
+    let mode = file.metadata().map_err(KeyRead::Io)?.permissions().mode() & 0o777;
+    if mode & 0o077 != 0 {
+        return Err(KeyRead::Open(mode));
+    }
+    let mut bytes = Vec::new();
+    io::Read::read_to_end(&mut file, &mut bytes).map_err(KeyRead::Io)?;
+    Ok(bytes)
 }
 
 /// Creates `dir` (and its parents) if needed, and makes it 0700.
@@ -185,9 +233,30 @@ fn private_dir(dir: &Path) -> io::Result<()> {
     Ok(())
 }
 
+/// Creates `dir` 0700 when it is missing; a folder that exists is left as
+/// it is (the key file's folder may be `$HOME`, which is not ours to change).
+fn created_private_dir(dir: &Path) -> io::Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    fs::create_dir_all(dir)?;
+    fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
+}
+
 /// Writes `bytes` to a new 0600 file beside `target`, syncs it, renames it
 /// over `target` and syncs the folder. On any failure `target` is untouched.
 fn write_atomically(target: &Path, bytes: &[u8]) -> io::Result<()> {
+    let temp = write_temp(target, bytes)?;
+    let dir = target.parent().unwrap_or(Path::new("."));
+    let result = fs::rename(&temp, target).and_then(|()| fs::File::open(dir)?.sync_all());
+    if result.is_err() {
+        let _ = fs::remove_file(&temp);
+    }
+    result
+}
+
+/// A new 0600 file beside `target` holding `bytes`, synced; its path.
+fn write_temp(target: &Path, bytes: &[u8]) -> io::Result<PathBuf> {
     let dir = target.parent().unwrap_or(Path::new("."));
     let name = target
         .file_name()
@@ -201,14 +270,15 @@ fn write_atomically(target: &Path, bytes: &[u8]) -> io::Result<()> {
             .mode(0o600)
             .open(&temp)?;
         file.write_all(bytes)?;
-        file.sync_all()?;
-        fs::rename(&temp, target)?;
-        fs::File::open(dir)?.sync_all()
+        file.sync_all()
     })();
-    if result.is_err() {
-        let _ = fs::remove_file(&temp);
+    match result {
+        Ok(()) => Ok(temp),
+        Err(error) => {
+            let _ = fs::remove_file(&temp);
+            Err(error)
+        }
     }
-    result
 }
 
 #[cfg(test)]

@@ -172,3 +172,61 @@ fn remove_says_whether_there_was_something() {
     assert!(s.remove().unwrap());
     assert!(s.load().unwrap().is_none());
 }
+
+#[test]
+fn two_first_saves_at_once_agree_on_one_key() {
+    for _ in 0..40 {
+        let tmp = tempfile::tempdir().unwrap();
+        let barrier = std::sync::Arc::new(std::sync::Barrier::new(2));
+        let saves: Vec<_> = ["sk-ant-oat01-first", "sk-ant-oat01-second"]
+            .into_iter()
+            .map(|secret| {
+                let s = store(tmp.path());
+                let barrier = barrier.clone();
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    s.save(&token(secret))
+                })
+            })
+            .collect();
+        for save in saves {
+            save.join().unwrap().unwrap();
+        }
+        // Whichever save came last, it was sealed under the key on disk.
+        let loaded = store(tmp.path()).load().unwrap().unwrap();
+        assert!(loaded.secret.expose_secret().starts_with("sk-ant-oat01-"));
+        let leftovers: Vec<_> = fs::read_dir(tmp.path().join("keys"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(leftovers.len(), 1, "{leftovers:?}");
+    }
+}
+
+#[test]
+fn a_key_file_others_can_read_is_refused_with_the_fix() {
+    let tmp = tempfile::tempdir().unwrap();
+    let s = store(tmp.path());
+    s.save(&token(TOKEN)).unwrap();
+    let key = tmp.path().join("keys/credentials.key");
+    fs::set_permissions(&key, fs::Permissions::from_mode(0o644)).unwrap();
+    let error = s.load().err().unwrap();
+    let text = error.to_string();
+    assert!(text.contains("chmod 600"), "{text}");
+    assert!(text.contains("644"), "{text}");
+    assert!(s.save(&token(TOKEN)).is_err(), "nothing is sealed under it");
+    fs::set_permissions(&key, fs::Permissions::from_mode(0o600)).unwrap();
+    assert!(s.load().unwrap().is_some());
+}
+
+#[test]
+fn an_existing_folder_of_the_key_keeps_its_mode() {
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tmp.path().join("home");
+    fs::create_dir_all(&home).unwrap();
+    fs::set_permissions(&home, fs::Permissions::from_mode(0o755)).unwrap();
+    let s = CredentialStore::new(tmp.path().join("claude"), home.join("dispatch.key"));
+    s.save(&token(TOKEN)).unwrap();
+    assert_eq!(mode(&home), 0o755, "not ours to change");
+    assert_eq!(mode(&home.join("dispatch.key")), 0o600);
+}
