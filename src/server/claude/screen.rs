@@ -457,21 +457,48 @@ fn find_oauth_error(lines: &[String]) -> Option<(OAuthErrorKind, String)> {
     Some((classify_oauth_error(&message), message))
 }
 
-/// Replaces tokens (`sk-ant-…`) and pasted codes (`…#…`) with asterisks.
+/// Replaces tokens (`sk-ant-…` anywhere in a word: after a quote, a colon,
+/// `token=`) and pasted codes (`…#…`) with asterisks; in a link, a long
+/// base64url run after `#` (a code or state) is masked and the rest kept.
 pub fn mask_secrets(line: &str) -> String {
-    line.split(' ')
-        .map(|word| {
-            let secret = word.starts_with("sk-ant-")
-                || (word.contains('#') && word.len() > 8 && !word.starts_with("http"))
-                || word.contains("****");
-            if secret {
-                "********".to_owned()
-            } else {
-                word.to_owned()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
+    line.split(' ').map(mask_word).collect::<Vec<_>>().join(" ")
+}
+
+const MASK: &str = "********";
+/// Shorter runs after `#` are words, not secrets (`#1`, `#main`).
+const SECRET_RUN: usize = 16;
+
+fn mask_word(word: &str) -> String {
+    if word.contains("sk-ant-") || word.contains("****") {
+        return MASK.to_owned();
+    }
+    if !word.contains('#') {
+        return word.to_owned();
+    }
+    if !word.starts_with("http") {
+        return if word.len() > 8 {
+            MASK.to_owned()
+        } else {
+            word.to_owned()
+        };
+    }
+    let mut out = String::with_capacity(word.len());
+    let mut rest = word;
+    while let Some(at) = rest.find('#') {
+        out.push_str(&rest[..=at]);
+        let after = &rest[at + 1..];
+        let run = after
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+            .unwrap_or(after.len());
+        if run >= SECRET_RUN {
+            out.push_str(MASK);
+        } else {
+            out.push_str(&after[..run]);
+        }
+        rest = &after[run..];
+    }
+    out.push_str(rest);
+    out
 }
 
 #[cfg(test)]

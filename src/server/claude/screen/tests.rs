@@ -404,6 +404,34 @@ fn the_tail_masks_tokens_and_codes() {
 }
 
 #[test]
+fn tokens_are_masked_anywhere_in_a_word_and_codes_after_a_hash_in_links() {
+    let code = "Xk3v_9QmZr-4LpT2wYbN8cDe";
+    for (line, hidden) in [
+        (format!("token=\"{TOKEN}\""), "sk-ant-"),
+        (format!("export CLAUDE_CODE_OAUTH_TOKEN={TOKEN}"), "sk-ant-"),
+        ("(sk-ant-api03-abc)".to_owned(), "sk-ant-"),
+        (
+            format!("https://console.anthropic.com/oauth/code/callback?code=1#{code}"),
+            code,
+        ),
+        (format!("https://x.example/#{code}&state=#{code}"), code),
+    ] {
+        let masked = mask_secrets(&line);
+        assert!(!masked.contains(hidden), "{line} -> {masked}");
+        assert!(masked.contains("********"), "{masked}");
+    }
+    // Links keep what precedes the secret; short fragments are not secrets.
+    assert_eq!(
+        mask_secrets(&format!("see https://x.example/cb#{code} now")),
+        "see https://x.example/cb#******** now"
+    );
+    assert_eq!(
+        mask_secrets("https://github.com/a/b#readme and issue #12"),
+        "https://github.com/a/b#readme and issue #12"
+    );
+}
+
+#[test]
 fn parking_the_screen_wherever_it_can_changes_nothing() {
     for rec in recordings() {
         let whole = observe(&rec, &[&rec.raw]);
