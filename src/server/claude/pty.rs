@@ -156,13 +156,20 @@ impl PtyProcess {
         );
     }
 
-    fn signal_group(&self, signal: libc::c_int) {
+    /// Signals the child's process group; `false` (and no signal) once the
+    /// child was reaped: its pid may then belong to another process.
+    fn signal_group(&self, signal: libc::c_int) -> bool {
+        if self.child.is_none() {
+            return false;
+        }
         // SAFETY: kill(2) with a negative pid signals the child's process
-        // group; the child leads its own session (portable-pty's setsid).
+        // group; the child leads its own session (portable-pty's setsid),
+        // and it is not reaped yet, so the pid is still its own.
         unsafe {
             libc::kill(-self.pid, signal);
             libc::kill(self.pid, signal);
         }
+        true
     }
 
     /// Kill and reap from a context that cannot await (drop).
@@ -238,5 +245,48 @@ fn write_fd(fd: RawFd, bytes: &[u8]) -> io::Result<usize> {
         Err(io::Error::last_os_error())
     } else {
         Ok(n as usize)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn no_signal_is_sent_once_the_child_is_reaped() {
+        let mut pty = PtyProcess::spawn(
+            Path::new("/bin/sh"),
+            &["-c", "exit 0"],
+            &CliEnv::default(),
+            &[],
+        )
+        .unwrap();
+        let mut reaped = false;
+        for _ in 0..500 {
+            if pty.try_exit_status().is_some() {
+                reaped = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        assert!(reaped, "sh exits at once");
+        // Its pid is free for the system to give to another process now.
+        assert!(!pty.signal_group(libc::SIGKILL));
+        pty.kill().await;
+    }
+
+    #[tokio::test]
+    async fn a_live_child_is_signalled_and_reaped() {
+        let pty = PtyProcess::spawn(
+            Path::new("/bin/sh"),
+            &["-c", "sleep 30"],
+            &CliEnv::default(),
+            &[],
+        )
+        .unwrap();
+        let pid = pty.pid();
+        assert!(pty.signal_group(0), "signal 0 only asks whether it lives");
+        pty.kill().await;
+        assert!(!Path::new(&format!("/proc/{pid}")).exists());
     }
 }
