@@ -70,7 +70,7 @@ impl Transport {
         let own_scheme = self.tls.then_some(Scheme::Https);
         match peer_ip {
             Some(ip) if self.trusts(ip) => {
-                let forwarded_host = first_value(headers, "x-forwarded-host");
+                let forwarded_host = nearest_value(headers, "x-forwarded-host");
                 Client {
                     ip: Some(self.forwarded_client(headers).unwrap_or(ip)),
                     scheme: own_scheme.or_else(|| forwarded_scheme(headers)),
@@ -112,7 +112,7 @@ impl Transport {
 
 /// `X-Forwarded-Proto`, when it says http or https.
 fn forwarded_scheme(headers: &HeaderMap) -> Option<Scheme> {
-    match first_value(headers, "x-forwarded-proto")?.as_str() {
+    match nearest_value(headers, "x-forwarded-proto")?.as_str() {
         "https" => Some(Scheme::Https),
         "http" => Some(Scheme::Http),
         _ => None,
@@ -124,6 +124,15 @@ fn first_value(headers: &HeaderMap, name: &str) -> Option<String> {
     let value = headers.get(name)?.to_str().ok()?;
     let first = value.split(',').next()?.trim();
     (!first.is_empty()).then(|| first.to_ascii_lowercase())
+}
+
+/// The last value of a forwarded header, over all its lines: a proxy that
+/// appends writes after whatever the client sent, so the last value is the
+/// one the nearest (trusted) proxy wrote; earlier ones prove nothing.
+fn nearest_value(headers: &HeaderMap, name: &str) -> Option<String> {
+    let value = headers.get_all(name).iter().next_back()?.to_str().ok()?;
+    let last = value.rsplit(',').next()?.trim();
+    (!last.is_empty()).then(|| last.to_ascii_lowercase())
 }
 
 /// An address as proxies write it: `1.2.3.4`, `1.2.3.4:5678`, `::1` or `[::1]:80`.
@@ -234,6 +243,24 @@ mod tests {
                 host_from_proxy: true,
             }
         );
+    }
+
+    #[test]
+    fn forwarded_proto_and_host_are_what_the_nearest_proxy_wrote() {
+        // The client sent its own values first; our proxy appended the true ones.
+        let appended = headers(&[
+            ("x-forwarded-proto", "https, http"),
+            ("x-forwarded-host", "evil.example, dispatch.example"),
+        ]);
+        let client = behind(&["10.0.0.0/8"]).client(peer("10.0.0.2"), &appended);
+        assert_eq!(client.scheme, Some(Scheme::Http));
+        assert_eq!(client.host.as_deref(), Some("dispatch.example"));
+        let two_lines = headers(&[
+            ("x-forwarded-host", "evil.example"),
+            ("x-forwarded-host", "dispatch.example"),
+        ]);
+        let client = behind(&["10.0.0.0/8"]).client(peer("10.0.0.2"), &two_lines);
+        assert_eq!(client.host.as_deref(), Some("dispatch.example"));
     }
 
     #[test]
