@@ -49,6 +49,9 @@ async fn main() -> anyhow::Result<()> {
             .context("unhealthy");
     }
     config.check_exposure()?;
+    if config.key_on_command_line() {
+        tracing::warn!("the access key was given with --key, where every user of this machine can read it (ps); set DISPATCH_KEY instead");
+    }
     // Read before listening: a bad certificate stops the start, with its reason.
     let tls = match (&config.tls_cert, &config.tls_key) {
         (Some(cert), Some(key)) => Some(tls::server_config(cert, key)?),

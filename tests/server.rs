@@ -314,3 +314,24 @@ fn logs_can_be_json_lines() {
         .unwrap()
         .contains("wrong access key"));
 }
+
+#[test]
+fn a_key_on_the_command_line_is_warned_about() {
+    use std::io::{BufRead, BufReader};
+    let cwd = tempfile::tempdir().unwrap();
+    let mut child = support::command(&[], cwd.path())
+        .args(["--key", TEST_KEY])
+        .spawn()
+        .unwrap();
+    let stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut warned = false;
+    for line in stderr.lines().map_while(Result::ok) {
+        warned |= line.contains("--key") && line.contains("DISPATCH_KEY");
+        if line.contains("is listening on") {
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(warned, "no warning about --key");
+}

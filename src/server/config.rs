@@ -210,6 +210,15 @@ impl Config {
         }
     }
 
+    /// Whether the key came as `--key` on this process's command line,
+    /// which every user of the machine can read (`ps`).
+    pub fn key_on_command_line(&self) -> bool {
+        self.key.is_some()
+            && std::env::args_os()
+                .skip(1)
+                .any(|a| a == "--key" || a.to_string_lossy().starts_with("--key="))
+    }
+
     /// `DISPATCH_PROJECTS_ROOT` with a leading `~` replaced by `home`.
     pub fn projects_root(&self, home: Option<&str>) -> PathBuf {
         expand_home(&self.projects_root, home)
