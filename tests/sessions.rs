@@ -480,6 +480,12 @@ async fn bad_prompts_get_clear_session_errors_and_run_nothing() {
             json!({"key": TEST_KEY, "project": "web", "prompt": "hi", "sessionId": "../x"}),
             "session id",
         ),
+        // A flag where the id goes never reaches the CLI's command line.
+        (
+            json!({"key": TEST_KEY, "project": "web", "prompt": "hi",
+                   "sessionId": "--dangerously-skip-permissions"}),
+            "session id",
+        ),
         (json!({"key": TEST_KEY, "project": "web"}), "prompt"),
     ];
     for (data, says) in cases {

@@ -97,7 +97,9 @@ pub fn start(
     let mut command = Command::new(&settings.cli);
     command.args(["-p", "--output-format", "stream-json", "--verbose"]);
     if let Some(session) = &settings.resume {
-        command.args(["--resume", session]);
+        // One argument, `--resume=<id>`: even a value that slipped past the
+        // UUID check could not be taken for a flag of its own.
+        command.arg(format!("--resume={session}"));
     }
     settings.cli_env.apply(&mut command);
     if let Some((name, secret)) = &settings.credential {

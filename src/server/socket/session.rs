@@ -16,14 +16,22 @@ use crate::{
 
 /// Longest prompt, in characters.
 pub const MAX_PROMPT: usize = 8_000;
-/// Longest session id the CLI could report (UUIDs are 36).
-const MAX_SESSION_ID: usize = 100;
 
 fn session_error(reason: ErrorReason, error: impl Into<String>) -> Vec<ServerEvent> {
     vec![ServerEvent::SessionError {
         error: error.into(),
         reason,
     }]
+}
+
+/// `8-4-4-4-12` hexadecimal digits: the form of the CLI's session ids.
+pub fn is_uuid(id: &str) -> bool {
+    let groups: Vec<&str> = id.split('-').collect();
+    groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(group, len)| group.len() == len && group.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
 impl Connection {
@@ -44,15 +52,13 @@ impl Connection {
                 format!("That prompt is too long: at most {MAX_PROMPT} characters."),
             );
         }
+        // The id reaches the CLI's command line: only its exact form (a
+        // UUID, as the CLI gives them) may, so none can be read as a flag.
         let resume = match request.session_id {
-            Some(id)
-                if id.is_empty()
-                    || id.len() > MAX_SESSION_ID
-                    || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') =>
-            {
+            Some(id) if !is_uuid(&id) => {
                 return session_error(
                     ErrorReason::BadRequest,
-                    "That session id is not one the CLI gave.",
+                    "That session id is not one the CLI gave (a UUID).",
                 );
             }
             other => other,
@@ -177,6 +183,28 @@ impl Connection {
                     ),
                 }
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_uuid;
+
+    #[test]
+    fn only_uuids_are_session_ids() {
+        assert!(is_uuid("3f2b8c1e-9d4a-4b7e-8f00-1a2b3c4d5e6f"));
+        assert!(is_uuid("3F2B8C1E-9D4A-4B7E-8F00-1A2B3C4D5E6F"));
+        for id in [
+            "--dangerously-skip-permissions",
+            "-3f2b8c1e-9d4a-4b7e-8f00-1a2b3c4d5e6f",
+            "3f2b8c1e-9d4a-4b7e-8f00-1a2b3c4d5e6",
+            "3f2b8c1e9d4a4b7e8f001a2b3c4d5e6f",
+            "3f2b8c1e-9d4a-4b7e-8f00-1a2b3c4d5e6g",
+            "3f2b8c1e-9d4a-4b7e-8f00-1a2b3c4d5e6f-",
+            "",
+        ] {
+            assert!(!is_uuid(id), "{id}");
         }
     }
 }

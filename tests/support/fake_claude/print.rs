@@ -71,11 +71,16 @@ fn prompt_of(args: &[String]) -> String {
 
 pub fn run(args: &[String]) {
     let prompt = prompt_of(args);
+    // `--resume <id>` or `--resume=<id>`, as the real CLI (commander) takes it.
     let resume = args
         .iter()
-        .position(|a| a == "--resume")
-        .and_then(|i| args.get(i + 1))
-        .cloned();
+        .find_map(|a| a.strip_prefix("--resume=").map(str::to_owned))
+        .or_else(|| {
+            args.iter()
+                .position(|a| a == "--resume")
+                .and_then(|i| args.get(i + 1))
+                .cloned()
+        });
     let cwd = std::env::current_dir()
         .map(|d| d.display().to_string())
         .unwrap_or_default();
