@@ -586,3 +586,92 @@ fn the_fakes_not_logged_in_output_is_the_real_clis() {
     };
     assert_eq!(read(&fake_lines), read(&real_lines));
 }
+
+/// Runs `script` as the CLI of one prompt, through the session runner
+/// itself, holding the only place of a cap of one; the place and the run.
+fn run_script(
+    dir: &std::path::Path,
+    script: &str,
+    timeout: Duration,
+) -> (
+    std::sync::Arc<tokio::sync::Semaphore>,
+    dispatch::server::claude::session::RunningSession,
+    tokio::sync::watch::Sender<bool>,
+) {
+    use dispatch::server::claude::{cli_env::CliEnv, session};
+    let cli = support::script(dir, "claude", script);
+    let places = std::sync::Arc::new(tokio::sync::Semaphore::new(1));
+    let place = places.clone().try_acquire_owned().unwrap();
+    let (stop, stopping) = tokio::sync::watch::channel(false);
+    let running = session::start(
+        session::SessionSettings {
+            cli,
+            cli_env: CliEnv::default(),
+            project_dir: dir.to_path_buf(),
+            prompt: "hi".into(),
+            resume: None,
+            credential: None,
+            timeout,
+            max_output: usize::MAX,
+            stopping,
+        },
+        place,
+    )
+    .unwrap();
+    (places, running, stop)
+}
+
+/// Waits until the run gave its place back.
+async fn place_returned(places: &tokio::sync::Semaphore, within: Duration) -> bool {
+    let deadline = tokio::time::Instant::now() + within;
+    while tokio::time::Instant::now() < deadline {
+        if places.available_permits() == 1 {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    false
+}
+
+#[tokio::test]
+async fn a_pane_that_stops_reading_does_not_stall_the_timeout() {
+    let tmp = tempfile::tempdir().unwrap();
+    // Far more events than the pane's queue holds, then silence.
+    let line = r#"{"type":"assistant","message":{"role":"assistant","content":[{"type":"text","text":"x"}]},"session_id":"s"}"#;
+    let (places, running, _stop) = run_script(
+        tmp.path(),
+        &format!("i=0; while [ $i -lt 500 ]; do echo '{line}'; i=$((i+1)); done; sleep 30"),
+        Duration::from_secs(1),
+    );
+    // The pane never reads `running.updates`; the timeout still ends the run.
+    assert!(
+        place_returned(&places, Duration::from_secs(15)).await,
+        "the run kept its place"
+    );
+    drop(running);
+}
+
+#[tokio::test]
+async fn a_tool_that_keeps_standard_error_open_does_not_hold_the_end() {
+    let tmp = tempfile::tempdir().unwrap();
+    // The CLI exits without a result; what it started keeps stderr open.
+    let (places, mut running, _stop) = run_script(
+        tmp.path(),
+        "echo 'about to fail' >&2; sleep 30 >/dev/null & exit 3",
+        Duration::from_secs(60),
+    );
+    let end = tokio::time::timeout(Duration::from_secs(15), async {
+        loop {
+            match running.updates.recv().await {
+                Some(dispatch::server::claude::session::SessionUpdate::End(end)) => return end,
+                Some(_) => continue,
+                None => panic!("no end"),
+            }
+        }
+    })
+    .await
+    .expect("the end comes without waiting for the tool");
+    let text = format!("{end:?}");
+    assert!(text.contains("exited"), "{text}");
+    assert!(place_returned(&places, Duration::from_secs(5)).await);
+}

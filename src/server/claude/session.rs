@@ -5,7 +5,7 @@
 //! when the [`RunningSession`] is dropped — the CLI's whole process group
 //! (tools included) is killed and reaped every time.
 
-use std::{path::PathBuf, process::Stdio, time::Duration};
+use std::{collections::VecDeque, path::PathBuf, process::Stdio, time::Duration};
 
 use secrecy::{ExposeSecret, SecretString};
 use tokio::{
@@ -128,8 +128,13 @@ pub fn start(
     let (updates_tx, updates) = mpsc::channel(64);
     let (cancel, cancelled) = oneshot::channel();
     tokio::spawn(async move {
-        let _permit = permit;
-        drive(child, settings, updates_tx, cancelled).await;
+        let end = drive(child, settings, &updates_tx, cancelled).await;
+        // The CLI is reaped: its place is free, whether or not the pane
+        // reads its end.
+        drop(permit);
+        if let Some(end) = end {
+            let _ = updates_tx.send(SessionUpdate::End(end)).await;
+        }
     });
     Ok(RunningSession {
         updates,
@@ -142,33 +147,53 @@ const MAX_LINE: usize = 4 * 1024 * 1024;
 /// What is kept of standard error for a failure's message.
 const STDERR_KEPT: usize = 2048;
 
+/// How long the end of standard error is waited for once the output
+/// closed: a tool the CLI left running may hold it open for ever.
+const STDERR_WAIT: Duration = Duration::from_secs(2);
+
+/// Runs the CLI to its end and reaps it; the end, or `None` when the pane
+/// is gone. Nothing in here waits on the pane: updates queue up and go out
+/// as it takes them, so a pane that stopped reading holds no more than the
+/// queue, and the timeout, a cancel and the server's stop always work.
 async fn drive(
     mut child: Child,
     settings: SessionSettings,
-    updates: mpsc::Sender<SessionUpdate>,
+    updates: &mpsc::Sender<SessionUpdate>,
     mut cancelled: oneshot::Receiver<()>,
-) {
+) -> Option<SessionEnd> {
     let mut stopping = settings.stopping.clone();
     let (Some(stdout), Some(stderr)) = (child.stdout.take(), child.stderr.take()) else {
         stop(&mut child).await;
-        let _ = updates
-            .send(SessionUpdate::End(SessionEnd::Failed(
-                "the CLI's output could not be read".into(),
-            )))
-            .await;
-        return;
+        return Some(SessionEnd::Failed(
+            "the CLI's output could not be read".into(),
+        ));
     };
-    let stderr_tail = tokio::spawn(tail(stderr));
+    let mut stderr_tail = tokio::spawn(tail(stderr));
     let mut lines = BufReader::new(stdout);
     let mut line = Vec::new();
     let mut forwarded = 0usize;
     let mut cut_told = false;
+    // Read from the CLI, not yet taken by the pane. The CLI is read only
+    // while this is empty, so it holds the events of one line at most.
+    let mut queue: VecDeque<SessionUpdate> = VecDeque::new();
+    let mut finished = false;
     let deadline = tokio::time::sleep(settings.timeout);
     tokio::pin!(deadline);
     let end = loop {
-        line.clear();
+        if finished && queue.is_empty() {
+            break Some(SessionEnd::Finished);
+        }
         tokio::select! {
-            read = read_line(&mut lines, &mut line) => match read {
+            permit = updates.reserve(), if !queue.is_empty() => match permit {
+                Ok(permit) => {
+                    if let Some(update) = queue.pop_front() {
+                        permit.send(update);
+                    }
+                }
+                // The pane is gone.
+                Err(_) => break None,
+            },
+            read = read_line(&mut lines, &mut line), if queue.is_empty() && !finished => match read {
                 Ok(true) => {
                     let text = String::from_utf8_lossy(&line);
                     for event in stream_json::parse_line(&text) {
@@ -179,54 +204,55 @@ async fn drive(
                             _ => 0,
                         };
                         if !is_result && forwarded + size > settings.max_output {
-                            if !std::mem::replace(&mut cut_told, true)
-                                && updates
-                                    .send(SessionUpdate::OutputCut(settings.max_output))
-                                    .await
-                                    .is_err()
-                            {
-                                // The pane is gone.
-                                stop(&mut child).await;
-                                return;
+                            if !std::mem::replace(&mut cut_told, true) {
+                                queue.push_back(SessionUpdate::OutputCut(settings.max_output));
                             }
                             continue;
                         }
                         forwarded += size;
-                        if updates.send(SessionUpdate::Event(event)).await.is_err() {
-                            // The pane is gone.
-                            stop(&mut child).await;
-                            return;
-                        }
+                        queue.push_back(SessionUpdate::Event(event));
                         if is_result {
+                            // Done: the CLI goes now, its result follows.
                             stop(&mut child).await;
-                            let _ = updates.send(SessionUpdate::End(SessionEnd::Finished)).await;
-                            return;
+                            finished = true;
+                            break;
                         }
                     }
                 }
                 Ok(false) | Err(_) => {
                     // Output closed without a result.
                     let status = tokio::time::timeout(Duration::from_secs(5), child.wait()).await;
-                    let said = stderr_tail.await.unwrap_or_default();
+                    let said = match tokio::time::timeout(STDERR_WAIT, &mut stderr_tail).await {
+                        Ok(Ok(said)) => said,
+                        _ => String::new(),
+                    };
                     let how = match status {
                         Ok(Ok(status)) => format!("the CLI exited ({status}) without a result"),
                         _ => "the CLI closed its output without a result".to_owned(),
                     };
                     let said = said.trim();
-                    break SessionEnd::Failed(if said.is_empty() {
+                    break Some(SessionEnd::Failed(if said.is_empty() {
                         how
                     } else {
                         format!("{how}: {said}")
-                    });
+                    }));
                 }
             },
-            () = &mut deadline => break SessionEnd::TimedOut(settings.timeout),
-            _ = &mut cancelled => break SessionEnd::Cancelled,
-            () = server_stops(&mut stopping) => break SessionEnd::ServerStopping,
+            () = &mut deadline => break Some(SessionEnd::TimedOut(settings.timeout)),
+            _ = &mut cancelled => break Some(SessionEnd::Cancelled),
+            () = server_stops(&mut stopping) => break Some(SessionEnd::ServerStopping),
         }
     };
+    stderr_tail.abort();
     stop(&mut child).await;
-    let _ = updates.send(SessionUpdate::End(end)).await;
+    // What the pane has not taken yet goes before the end, as far as it
+    // takes it without waiting.
+    for update in queue {
+        if updates.try_send(update).is_err() {
+            break;
+        }
+    }
+    end
 }
 
 /// Resolves once the server stops (never, if the sender is gone).
