@@ -8,6 +8,7 @@ use clap::Parser;
 use dispatch::server::{
     self,
     access::AccessKey,
+    address_cap::AddressCap,
     claude::{
         cli_env::CliEnv, credentials::CredentialStore, flow::Timeouts, status::StatusReporter,
     },
@@ -16,7 +17,6 @@ use dispatch::server::{
     healthcheck,
     host_check::{self, HostPolicy},
     limits::Limits,
-    open_sockets::OpenSockets,
     sessions::Sessions,
     shutdown, site,
     state::{AppState, LoginConfig, SessionConfig, SocketTimeouts},
@@ -133,7 +133,7 @@ async fn main() -> anyhow::Result<()> {
             trusted_proxies: config.trusted_proxies.clone(),
         }),
         hosts: Arc::new(hosts),
-        open_sockets: OpenSockets::new(config.max_sockets_per_address as usize),
+        open_sockets: AddressCap::new(config.max_sockets_per_address as usize),
         socket_timeouts: SocketTimeouts {
             key_wait: std::time::Duration::from_millis(config.socket_key_wait_ms),
             idle: std::time::Duration::from_millis(config.socket_idle_ms),

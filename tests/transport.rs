@@ -321,3 +321,72 @@ async fn behind_a_trusted_proxy_the_origin_check_uses_the_forwarded_host_and_sch
     assert_eq!(open("http://dispatch.example").await, 403);
     assert_eq!(open("https://evil.example").await, 403);
 }
+
+/// A TCP connection from `source` that never starts its TLS handshake.
+async fn silent_from(source: [u8; 4], port: u16) -> TcpStream {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind((source, 0).into()).unwrap();
+    socket.connect(([127, 0, 0, 1], port).into()).await.unwrap()
+}
+
+/// Whether the server closed `tcp` within a moment (a held connection
+/// waits for a handshake for 10 s).
+async fn closed_at_once(tcp: &mut TcpStream) -> bool {
+    let mut byte = [0u8; 1];
+    matches!(
+        tokio::time::timeout(Duration::from_secs(3), tcp.read(&mut byte)).await,
+        Ok(Ok(0) | Err(_))
+    )
+}
+
+#[tokio::test]
+async fn past_its_share_of_handshakes_an_address_is_closed_at_once_and_others_served() {
+    let server = start(&tls_env());
+    let port = port(&server);
+    let mut held = Vec::new();
+    for _ in 0..16 {
+        held.push(silent_from([127, 0, 0, 2], port).await);
+    }
+    let mut over = silent_from([127, 0, 0, 2], port).await;
+    assert!(closed_at_once(&mut over).await, "the 17th waited");
+    assert!(!closed_at_once(&mut held[0]).await, "the first 16 are held");
+    // Another address still gets its handshake and an answer.
+    let health = request(tls_stream(port).await, "/healthz", &[]).await;
+    assert_eq!(health.status, 200);
+}
+
+#[tokio::test]
+async fn past_256_handshakes_at_once_new_connections_are_closed_not_queued() {
+    let server = start(&tls_env());
+    let port = port(&server);
+    let mut held = Vec::new();
+    // 16 addresses of 16: the server-wide 256.
+    for address in 0..16u8 {
+        for _ in 0..16 {
+            held.push(silent_from([127, 0, 1, 1 + address], port).await);
+        }
+    }
+    let mut over = silent_from([127, 0, 2, 1], port).await;
+    assert!(closed_at_once(&mut over).await, "the 257th waited");
+    // Once they give up, the server serves again.
+    drop(held);
+    let mut served = false;
+    for _ in 0..50 {
+        let tcp = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+        let connector = support::https::connector();
+        let handshake = tokio::time::timeout(
+            Duration::from_secs(2),
+            connector.connect(
+                rustls::pki_types::ServerName::try_from("localhost").unwrap(),
+                tcp,
+            ),
+        )
+        .await;
+        if matches!(handshake, Ok(Ok(_))) {
+            served = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(served);
+}

@@ -1,6 +1,7 @@
 //! The server half: configuration, access control, routes.
 
 pub mod access;
+pub mod address_cap;
 pub mod api;
 pub mod claude;
 pub mod config;
@@ -10,7 +11,6 @@ pub mod healthcheck;
 pub mod host_check;
 pub mod limits;
 pub mod metrics;
-pub mod open_sockets;
 pub mod origin;
 pub mod project_api;
 pub mod projects;

@@ -30,6 +30,7 @@ use serde::de::DeserializeOwned;
 use tokio::sync::mpsc;
 
 use super::{
+    address_cap::Place,
     claude::{
         cli::CliSearch,
         flow::FlowEvent,
@@ -37,7 +38,6 @@ use super::{
         session::RunningSession,
     },
     flows::StartError,
-    open_sockets::SocketPlace,
     origin::origin_allowed,
     state::{AppState, KeyRefusal},
     transport::Client,
@@ -112,7 +112,7 @@ struct Connection {
     state: AppState,
     ip: IpAddr,
     /// This socket's place under the per-address cap, freed with it.
-    _place: SocketPlace,
+    _place: Place,
     /// A frame has carried the right key.
     authenticated: bool,
     opened: tokio::time::Instant,
@@ -138,7 +138,7 @@ enum Request {
 }
 
 impl Connection {
-    fn new(state: AppState, ip: IpAddr, place: SocketPlace) -> Self {
+    fn new(state: AppState, ip: IpAddr, place: Place) -> Self {
         let rate = NonZeroU32::new(FRAMES_PER_SECOND).unwrap_or(NonZeroU32::MIN);
         let burst = NonZeroU32::new(FRAMES_PER_SECOND * 2).unwrap_or(rate);
         let now = tokio::time::Instant::now();

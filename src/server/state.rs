@@ -7,6 +7,7 @@ use leptos::config::LeptosOptions;
 
 use super::{
     access::AccessKey,
+    address_cap::AddressCap,
     claude::{
         cli_env::CliEnv, credentials::CredentialStore, flow::Timeouts, status::StatusReporter,
     },
@@ -14,7 +15,6 @@ use super::{
     host_check::HostPolicy,
     limits::Limits,
     metrics::Metrics,
-    open_sockets::OpenSockets,
     projects::Projects,
     sessions::Sessions,
     transport::Transport,
@@ -66,7 +66,7 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     pub transport: Arc<Transport>,
     pub hosts: Arc<HostPolicy>,
-    pub open_sockets: OpenSockets,
+    pub open_sockets: AddressCap,
     pub socket_timeouts: SocketTimeouts,
     pub session_config: Arc<SessionConfig>,
     pub sessions: Sessions,

@@ -1,7 +1,8 @@
 //! HTTPS served by Dispatch itself: the certificate and key from PEM files,
 //! and a listener that hands axum only connections whose TLS handshake is
 //! done. Handshakes run in their own tasks, so a slow or silent client
-//! cannot hold up the ones behind it.
+//! cannot hold up the ones behind it; past 256 at once, or 16 from one
+//! address, a new connection is closed at once rather than queued.
 
 use std::{
     io,
@@ -20,6 +21,8 @@ use tokio::{
     sync::{mpsc, Semaphore},
 };
 use tokio_rustls::{server::TlsStream, TlsAcceptor};
+
+use super::address_cap::AddressCap;
 
 #[derive(Debug, thiserror::Error)]
 pub enum TlsError {
@@ -76,8 +79,11 @@ pub fn server_config(cert: &Path, key: &Path) -> Result<Arc<ServerConfig>, TlsEr
 
 /// A handshake that has not finished by then is dropped.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
-/// Handshakes in progress at once; past it, new connections wait.
+/// Handshakes in progress at once; past it, new connections are closed.
 const HANDSHAKES_AT_ONCE: usize = 256;
+/// Handshakes in progress from one client address (IPv6: per /64): one
+/// address cannot take the server's whole share.
+const HANDSHAKES_PER_ADDRESS: usize = 16;
 
 /// Accepts TCP connections and yields them once their TLS handshake is done.
 pub struct TlsListener {
@@ -100,6 +106,7 @@ async fn accept_loop(
     ready: mpsc::Sender<(TlsStream<TcpStream>, SocketAddr)>,
 ) {
     let handshakes = Arc::new(Semaphore::new(HANDSHAKES_AT_ONCE));
+    let per_address = AddressCap::new(HANDSHAKES_PER_ADDRESS);
     loop {
         let accepted = tokio::select! {
             accepted = tcp.accept() => accepted,
@@ -115,13 +122,20 @@ async fn accept_loop(
                 continue;
             }
         };
-        let Ok(permit) = handshakes.clone().acquire_owned().await else {
-            return;
+        // Full: close it now (dropping the stream) instead of letting it
+        // wait in a queue for up to a handshake's timeout.
+        let Ok(permit) = handshakes.clone().try_acquire_owned() else {
+            tracing::debug!(%peer, "TLS connection refused: {HANDSHAKES_AT_ONCE} handshakes in progress");
+            continue;
+        };
+        let Some(place) = per_address.try_open(peer.ip()) else {
+            tracing::debug!(%peer, "TLS connection refused: {HANDSHAKES_PER_ADDRESS} handshakes in progress from its address");
+            continue;
         };
         let acceptor = acceptor.clone();
         let ready = ready.clone();
         tokio::spawn(async move {
-            let _permit = permit;
+            let _places = (permit, place);
             match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
                 Ok(Ok(tls)) => {
                     let _ = ready.send((tls, peer)).await;

@@ -10,7 +10,7 @@ use tokio::{
 };
 
 /// A TLS client that trusts the test certificate only.
-fn connector() -> tokio_rustls::TlsConnector {
+pub fn connector() -> tokio_rustls::TlsConnector {
     let mut roots = rustls::RootCertStore::empty();
     let cert = CertificateDer::from_pem_file(concat!(
         env!("CARGO_MANIFEST_DIR"),

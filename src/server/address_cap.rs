@@ -1,7 +1,8 @@
-//! At most `DISPATCH_MAX_SOCKETS_PER_ADDRESS` open websockets per client
-//! address: one address cannot hold the server's connections (and their
-//! memory) by opening sockets and never closing them. An IPv6 client owns a
-//! whole /64 and can pick any address in it, so those count per /64.
+//! A cap on what one client address holds at once: open websockets
+//! (`DISPATCH_MAX_SOCKETS_PER_ADDRESS`), TLS handshakes in progress. One
+//! address cannot hold the server's connections (and their memory) by
+//! opening them and never finishing. An IPv6 client owns a whole /64 and
+//! can pick any address in it, so those count per /64.
 
 use std::{
     collections::HashMap,
@@ -9,9 +10,9 @@ use std::{
     sync::{Arc, Mutex},
 };
 
-/// The open websockets, counted per address group. Cheap to clone.
+/// Places taken, counted per address group. Cheap to clone.
 #[derive(Clone)]
-pub struct OpenSockets {
+pub struct AddressCap {
     inner: Arc<Inner>,
 }
 
@@ -20,8 +21,8 @@ struct Inner {
     open: Mutex<HashMap<IpAddr, usize>>,
 }
 
-/// One open socket's place; dropping it frees the place.
-pub struct SocketPlace {
+/// One place taken; dropping it frees the place.
+pub struct Place {
     inner: Arc<Inner>,
     group: IpAddr,
 }
@@ -41,7 +42,7 @@ pub fn address_group(ip: IpAddr) -> IpAddr {
     }
 }
 
-impl OpenSockets {
+impl AddressCap {
     pub fn new(max_per_address: usize) -> Self {
         Self {
             inner: Arc::new(Inner {
@@ -55,9 +56,8 @@ impl OpenSockets {
         self.inner.max
     }
 
-    /// A place for one more socket from `ip`, or `None` when its group holds
-    /// as many as it may.
-    pub fn try_open(&self, ip: IpAddr) -> Option<SocketPlace> {
+    /// One more place for `ip`, or `None` when its group holds as many as it may.
+    pub fn try_open(&self, ip: IpAddr) -> Option<Place> {
         let group = address_group(ip);
         let mut open = self.inner.lock();
         let count = open.entry(group).or_insert(0);
@@ -65,13 +65,13 @@ impl OpenSockets {
             return None;
         }
         *count += 1;
-        Some(SocketPlace {
+        Some(Place {
             inner: self.inner.clone(),
             group,
         })
     }
 
-    /// Sockets open now from `ip`'s group.
+    /// Places `ip`'s group holds now.
     pub fn open_from(&self, ip: IpAddr) -> usize {
         self.inner
             .lock()
@@ -88,7 +88,7 @@ impl Inner {
     }
 }
 
-impl Drop for SocketPlace {
+impl Drop for Place {
     fn drop(&mut self) {
         let mut open = self.inner.lock();
         if let Some(count) = open.get_mut(&self.group) {
@@ -111,14 +111,14 @@ mod tests {
 
     #[test]
     fn each_address_has_its_own_places_and_a_closed_socket_frees_one() {
-        let sockets = OpenSockets::new(2);
-        let a1 = sockets.try_open(ip("127.0.0.2")).unwrap();
-        let _a2 = sockets.try_open(ip("127.0.0.2")).unwrap();
-        assert!(sockets.try_open(ip("127.0.0.2")).is_none());
-        assert!(sockets.try_open(ip("127.0.0.3")).is_some());
+        let cap = AddressCap::new(2);
+        let a1 = cap.try_open(ip("127.0.0.2")).unwrap();
+        let _a2 = cap.try_open(ip("127.0.0.2")).unwrap();
+        assert!(cap.try_open(ip("127.0.0.2")).is_none());
+        assert!(cap.try_open(ip("127.0.0.3")).is_some());
         drop(a1);
-        assert_eq!(sockets.open_from(ip("127.0.0.2")), 1);
-        assert!(sockets.try_open(ip("127.0.0.2")).is_some());
+        assert_eq!(cap.open_from(ip("127.0.0.2")), 1);
+        assert!(cap.try_open(ip("127.0.0.2")).is_some());
     }
 
     #[test]
@@ -128,16 +128,16 @@ mod tests {
             ip("2001:db8:1:2::")
         );
         assert_eq!(address_group(ip("::ffff:10.0.0.2")), ip("10.0.0.2"));
-        let sockets = OpenSockets::new(1);
-        let _held = sockets.try_open(ip("2001:db8:1:2::1")).unwrap();
-        assert!(sockets.try_open(ip("2001:db8:1:2::ffff")).is_none());
-        assert!(sockets.try_open(ip("2001:db8:1:3::1")).is_some());
+        let cap = AddressCap::new(1);
+        let _held = cap.try_open(ip("2001:db8:1:2::1")).unwrap();
+        assert!(cap.try_open(ip("2001:db8:1:2::ffff")).is_none());
+        assert!(cap.try_open(ip("2001:db8:1:3::1")).is_some());
     }
 
     #[test]
     fn a_quiet_address_is_forgotten() {
-        let sockets = OpenSockets::new(3);
-        drop(sockets.try_open(ip("10.1.1.1")));
-        assert!(sockets.inner.lock().is_empty());
+        let cap = AddressCap::new(3);
+        drop(cap.try_open(ip("10.1.1.1")));
+        assert!(cap.inner.lock().is_empty());
     }
 }
