@@ -8,6 +8,7 @@
 //! `DISPATCH_MAX_SOCKETS_PER_ADDRESS` sockets, a socket with no valid key
 //! after 10 s is closed, and so is one idle for 10 minutes.
 
+mod frame;
 mod session;
 
 use std::{
@@ -26,7 +27,6 @@ use axum::{
     Extension,
 };
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
-use serde::de::DeserializeOwned;
 use tokio::sync::mpsc;
 
 use super::{
@@ -42,13 +42,9 @@ use super::{
     state::{AppState, KeyRefusal},
     transport::Client,
 };
-use crate::protocol::{
-    client_event, close_code, ClientFrame, CodeData, ErrorReason, KeyOnly, PromptData, ResumeData,
-    ServerEvent,
-};
+use crate::protocol::{close_code, ErrorReason, ServerEvent};
+use frame::{bad_request, Frame, Request, Unread};
 
-/// The sign-in events' limit: larger ones get a clear error.
-pub const MAX_FRAME: usize = 16 * 1024;
 /// The transport's hard limit, enforced before any parse (a larger message
 /// closes the socket, 1009). The largest legitimate frame is a prompt of
 /// 8,000 characters: up to 32 KB of UTF-8, a little more with JSON escapes.
@@ -123,18 +119,6 @@ struct Connection {
     session: Option<RunningSession>,
     frames: DefaultDirectRateLimiter,
     told_to_slow_down: bool,
-}
-
-/// What a frame asks for, once checked.
-enum Request {
-    Hello,
-    Start,
-    Code(String),
-    Retry,
-    Cancel,
-    Resume(String),
-    Prompt(PromptData),
-    SessionCancel,
 }
 
 impl Connection {
@@ -297,65 +281,30 @@ impl Connection {
             )];
         }
         self.told_to_slow_down = false;
-        // Read once: even a frame that fails its checks is answered as a
-        // session error when it was meant for a session (a pane shows those).
-        let frame = serde_json::from_str::<ClientFrame>(text);
-        let for_session = frame
-            .as_ref()
-            .is_ok_and(|f| f.event.starts_with("claude.session."));
-        match self.check(text.len(), frame) {
-            Ok(request) => self.act(request).await,
-            Err(error) if for_session => vec![as_session_error(error)],
-            Err(error) => vec![error],
+        // A frame meant for a Claude session is answered as a session
+        // error, even when it fails its checks (a pane shows those).
+        match frame::read(text) {
+            Ok(frame) => {
+                let for_session =
+                    matches!(frame.request, Request::Prompt(_) | Request::SessionCancel);
+                match self.check(frame) {
+                    Ok(request) => self.act(request).await,
+                    Err(answer) if for_session => vec![as_session_error(answer)],
+                    Err(answer) => vec![answer],
+                }
+            }
+            Err(Unread {
+                answer,
+                for_session: true,
+            }) => vec![as_session_error(answer)],
+            Err(Unread { answer, .. }) => vec![answer],
         }
     }
 
-    /// Checks a frame of `len` bytes: size, JSON, event name, fields, then
-    /// the key (a right one authenticates the socket).
-    fn check(
-        &mut self,
-        len: usize,
-        frame: Result<ClientFrame, serde_json::Error>,
-    ) -> Result<Request, ServerEvent> {
-        // A prompt may be as large as its 8,000 characters need (the
-        // transport refused anything past TRANSPORT_LIMIT unread); the
-        // sign-in's events are small.
-        let is_prompt = frame
-            .as_ref()
-            .is_ok_and(|f| f.event == client_event::PROMPT);
-        if len > MAX_FRAME && !is_prompt {
-            return Err(bad_request(format!(
-                "That message is {len} bytes; messages are limited to {MAX_FRAME} bytes."
-            )));
-        }
-        let frame = frame.map_err(|e| {
-            bad_request(format!(
-                "That message is not a frame Dispatch understands: expected JSON {{\"event\": \"…\", \"data\": {{…}}}} ({e})."
-            ))
-        })?;
-        let (key, request) = match frame.event.as_str() {
-            client_event::HELLO => (data::<KeyOnly>(&frame)?.key, Request::Hello),
-            client_event::START => (data::<KeyOnly>(&frame)?.key, Request::Start),
-            client_event::RETRY => (data::<KeyOnly>(&frame)?.key, Request::Retry),
-            client_event::CANCEL => (data::<KeyOnly>(&frame)?.key, Request::Cancel),
-            client_event::CODE => {
-                let d = data::<CodeData>(&frame)?;
-                (d.key, Request::Code(d.code))
-            }
-            client_event::RESUME => {
-                let d = data::<ResumeData>(&frame)?;
-                (d.key, Request::Resume(d.flow))
-            }
-            client_event::PROMPT => {
-                let d = data::<PromptData>(&frame)?;
-                (d.key.clone(), Request::Prompt(d))
-            }
-            client_event::SESSION_CANCEL => (data::<KeyOnly>(&frame)?.key, Request::SessionCancel),
-            other => {
-                let shown: String = other.chars().take(64).collect();
-                return Err(bad_request(format!("Unknown event \"{shown}\".")));
-            }
-        };
+    /// Checks a frame's key (a right one authenticates the socket), then
+    /// whether the server does what it asks.
+    fn check(&mut self, frame: Frame) -> Result<Request, ServerEvent> {
+        let Frame { key, request } = frame;
         match self.state.check_key(Some(self.ip), Some(&key), "websocket") {
             Ok(()) => self.authenticated = true,
             Err(KeyRefusal::RateLimited) => return Err(rate_limited_keys()),
@@ -535,20 +484,6 @@ fn as_session_error(event: ServerEvent) -> ServerEvent {
         ServerEvent::Error { error, reason, .. } => ServerEvent::SessionError { error, reason },
         other => other,
     }
-}
-
-/// The frame's `data` as `T`, or a `bad_request` naming what is wrong.
-fn data<T: DeserializeOwned>(frame: &ClientFrame) -> Result<T, ServerEvent> {
-    serde_json::from_value(frame.data.clone()).map_err(|e| {
-        bad_request(format!(
-            "The data of \"{}\" is not right: {e}.",
-            frame.event
-        ))
-    })
-}
-
-fn bad_request(message: impl Into<String>) -> ServerEvent {
-    ServerEvent::error(ErrorReason::BadRequest, message, true)
 }
 
 fn no_flow(message: &str) -> ServerEvent {
