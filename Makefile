@@ -8,7 +8,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 DISPATCH_ADDR ?= 127.0.0.1:3000
 export DISPATCH_ADDR
 
-.PHONY: run test bench setup setup-test build fake-cli fmt-check clippy test-rust e2e clean
+.PHONY: run test bench fuzz setup setup-test build fake-cli fmt-check clippy test-rust e2e clean
 
 ## Install what is missing, build in release mode, serve on $(DISPATCH_ADDR).
 run: setup build
@@ -55,6 +55,13 @@ bench: setup build
 	scripts/setup.sh bench
 	cargo build --release --no-default-features --features ssr --bin fake-claude
 	cargo bench --no-default-features --features ssr --bench load
+
+## Longer fuzzing of the two parsers that read outside bytes, the frame
+## reader and the terminal screen reader (make test runs a few seconds of
+## each): DISPATCH_FUZZ_CASES cases per property, 50,000 by default.
+fuzz:
+	DISPATCH_FUZZ_CASES=$${DISPATCH_FUZZ_CASES:-50000} \
+	  cargo test --release --features ssr --lib -- read_or_refused never_panic
 
 clean:
 	cargo clean

@@ -120,11 +120,17 @@ pub fn is_allowed_url(url: &str) -> bool {
             .any(|h| authority.eq_ignore_ascii_case(h))
 }
 
-/// Collects OSC 8 hyperlink targets as the emulator meets them.
+/// Collects OSC 8 hyperlink targets as the emulator meets them: the
+/// newest [`MAX_LINKS`] of them, each at most [`MAX_LINK_LEN`] bytes (a
+/// sign-in link is about 330). A CLI, or anything it prints, that emits
+/// links without end cannot grow a flow's memory without end.
 #[derive(Default)]
 struct Hyperlinks {
     targets: Vec<String>,
 }
+
+const MAX_LINKS: usize = 16;
+const MAX_LINK_LEN: usize = 4096;
 
 impl vt100::Callbacks for Hyperlinks {
     fn unhandled_osc(&mut self, _: &mut vt100::Screen, params: &[&[u8]]) {
@@ -132,7 +138,10 @@ impl vt100::Callbacks for Hyperlinks {
         // it further, so the target is everything after the second field.
         if params.first() == Some(&&b"8"[..]) && params.len() >= 3 {
             let target = params[2..].join(&b';');
-            if !target.is_empty() {
+            if !target.is_empty() && target.len() <= MAX_LINK_LEN {
+                if self.targets.len() >= MAX_LINKS {
+                    self.targets.remove(0);
+                }
                 self.targets
                     .push(String::from_utf8_lossy(&target).into_owned());
             }
@@ -229,6 +238,16 @@ impl Screen {
 
     pub fn is_parked(&self) -> bool {
         matches!(self.emulator, Emulator::Parked { .. })
+    }
+
+    /// Bytes this screen keeps besides the emulator's fixed grid: the link
+    /// targets, and the written-down screen while parked.
+    pub fn retained_bytes(&self) -> usize {
+        let links: usize = self.links().iter().map(String::len).sum();
+        match &self.emulator {
+            Emulator::Live(_) => links,
+            Emulator::Parked { state, .. } => links + state.len(),
+        }
     }
 
     /// Feeds bytes from the PTY; returns what became visible.

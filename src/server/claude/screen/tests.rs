@@ -478,3 +478,100 @@ fn the_screen_is_not_parked_inside_a_sequence() {
     s.feed(b";246mworld\x1b[39m");
     assert!(s.park());
 }
+
+// The screen reader, fuzzed: it reads whatever a CLI (or anything the CLI
+// prints) writes to the terminal. Nothing panics, and what a screen keeps
+// besides its fixed grid stays small however much comes in.
+// `DISPATCH_FUZZ_CASES` sets the cases per property (`make fuzz`: more).
+
+/// What a screen of any size may keep besides its grid: the written-down
+/// screen while parked, and the newest links.
+const RETAINED_BOUND: usize = 512 * 1024;
+
+fn fuzz_cases() -> u32 {
+    std::env::var("DISPATCH_FUZZ_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200)
+}
+
+/// Bytes a terminal program writes: text, controls and escape sequences
+/// (CSI, OSC 8 links, wrapped lines) mixed with noise.
+fn terminal_bytes() -> impl proptest::strategy::Strategy<Value = Vec<u8>> {
+    use proptest::prelude::*;
+    let piece = prop_oneof![
+        prop::collection::vec(any::<u8>(), 0..64),
+        "[ -~]{0,80}".prop_map(String::into_bytes),
+        Just(b"\r\n".to_vec()),
+        "[0-9;]{0,12}[A-Za-z@`]".prop_map(|s| format!("\u{1b}[{s}").into_bytes()),
+        ".{0,120}".prop_map(|t| format!("\u{1b}]8;;{t}\u{7}link\u{1b}]8;;\u{7}").into_bytes()),
+        Just(b"Paste code here if prompted > ".to_vec()),
+        "https://claude\\.ai/oauth/authorize\\?[a-z0-9=&]{0,500}".prop_map(String::into_bytes),
+        "sk-ant-oat01-[A-Za-z0-9_-]{0,120}".prop_map(String::into_bytes),
+    ];
+    prop::collection::vec(piece, 0..40).prop_map(|pieces| pieces.concat())
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(fuzz_cases()))]
+
+    #[test]
+    fn terminal_input_of_any_kind_never_panics_and_keeps_little(
+        size in (1u16..60, 1u16..420),
+        chunks in proptest::collection::vec(terminal_bytes(), 1..12),
+    ) {
+        let mut s = screen(size.0, size.1);
+        for chunk in &chunks {
+            s.feed(chunk);
+            s.park();
+        }
+        let _ = s.tail(6);
+        proptest::prop_assert!(s.retained_bytes() < RETAINED_BOUND);
+    }
+
+    #[test]
+    fn mutated_recordings_never_panic(
+        which in proptest::prelude::any::<proptest::sample::Index>(),
+        edits in proptest::collection::vec(
+            (proptest::prelude::any::<proptest::sample::Index>(), proptest::prelude::any::<u8>()),
+            1..32,
+        ),
+        split in proptest::prelude::any::<proptest::sample::Index>(),
+    ) {
+        let all = recordings();
+        let rec = &all[which.index(all.len())];
+        let mut raw = rec.raw.clone();
+        for (at, byte) in edits {
+            let i = at.index(raw.len());
+            raw[i] = byte;
+        }
+        let (a, b) = raw.split_at(split.index(raw.len()));
+        let mut s = screen(rec.rows, rec.cols);
+        s.feed(a);
+        s.park();
+        s.feed(b);
+        proptest::prop_assert!(s.retained_bytes() < RETAINED_BOUND);
+    }
+}
+
+#[test]
+fn a_storm_of_links_keeps_only_the_newest() {
+    let mut s = screen(24, 400);
+    let mut storm = Vec::new();
+    for i in 0..100_000 {
+        storm.extend_from_slice(
+            format!("\u{1b}]8;;https://example.com/{i:08}\u{7}x\u{1b}]8;;\u{7}").as_bytes(),
+        );
+    }
+    for chunk in storm.chunks(4096) {
+        s.feed(chunk);
+    }
+    assert!(s.retained_bytes() < 64 * 1024, "{}", s.retained_bytes());
+    // A sign-in link after it is still read.
+    let url = "https://claude.ai/oauth/authorize?code=true&client_id=x";
+    s.feed(
+        format!("\u{1b}]8;;{url}\u{7}Sign in\u{1b}]8;;\u{7}\r\nPaste code here if prompted > ")
+            .as_bytes(),
+    );
+    assert!(s.links().iter().any(|l| l == url));
+}
