@@ -150,30 +150,26 @@ async fn main() -> anyhow::Result<()> {
             limits.forget_idle();
         }
     });
-    let app = server::router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let app = server::router(state);
     let stopped = async move {
         stop.requested().await;
         // Live flows hear that the server restarts; their CLIs are killed,
         // and so are the running prompts'.
         tokio::join!(flows.shut_down(), sessions.shut_down());
     };
+    let header_timeout = std::time::Duration::from_millis(config.header_timeout_ms);
     // Events are small frames sent one by one: without TCP_NODELAY, Nagle's
     // algorithm and delayed ACKs hold some back for 40 ms.
     match tls {
         None => {
             let listener = listener.tap_io(|tcp| no_delay(tcp));
-            axum::serve(listener, app)
-                .with_graceful_shutdown(stopped)
-                .await
+            server::serve::serve(listener, app, header_timeout, stopped).await
         }
         Some(tls) => {
             let listener = TlsListener::new(listener, tls)?.tap_io(|tls| no_delay(tls.get_ref().0));
-            axum::serve(listener, app)
-                .with_graceful_shutdown(stopped)
-                .await
+            server::serve::serve(listener, app, header_timeout, stopped).await
         }
     }
-    .context("the server stopped with an error")?;
     tracing::info!("stopped");
     Ok(())
 }

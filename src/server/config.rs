@@ -132,6 +132,11 @@ pub struct Config {
           value_parser = clap::value_parser!(u64).range(100..))]
     pub socket_idle_ms: u64,
 
+    /// How long a client may take to send a request's headers, in ms.
+    #[arg(long, env = "DISPATCH_HEADER_TIMEOUT_MS", default_value_t = 10_000, hide = true,
+          value_parser = clap::value_parser!(u64).range(100..))]
+    pub header_timeout_ms: u64,
+
     /// Serve plain HTTP on an address other machines can reach, knowingly.
     #[arg(
         long,
@@ -277,6 +282,7 @@ mod tests {
                 "DISPATCH_ALLOWED_ORIGINS",
                 "DISPATCH_CLI_ENV",
                 "DISPATCH_CREDENTIALS_KEY_FILE",
+                "DISPATCH_HEADER_TIMEOUT_MS",
                 "DISPATCH_INSECURE_HTTP",
                 "DISPATCH_KEY",
                 "DISPATCH_LOG_FORMAT",

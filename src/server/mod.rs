@@ -15,6 +15,7 @@ pub mod origin;
 pub mod project_api;
 pub mod projects;
 pub mod rlimit;
+pub mod serve;
 pub mod sessions;
 pub mod shutdown;
 pub mod site;
