@@ -160,6 +160,29 @@ fn assert_gone(pid: i32) {
 }
 
 #[tokio::test]
+async fn a_cli_that_drops_an_enter_pasted_with_the_code_still_signs_in() {
+    // 2.0.14 takes code and Enter read together as one paste, and drops
+    // the Enter: the Enter must come in a write, and a read, of its own.
+    let tmp = tempfile::tempdir().unwrap();
+    let cli = support::fake_cli(
+        tmp.path(),
+        "claude-2.0.14",
+        &[
+            ("FAKE_CLAUDE_SCENARIO", "success"),
+            ("FAKE_CLAUDE_PASTE_DROPS_ENTER", "1"),
+        ],
+    );
+    let mut h = start_with(Some(cli), "", short_timeouts(), Duration::from_secs(600));
+    h.url().await;
+    h.send(FlowCommand::Code("AbC-123_x#sTaTe-9_z".into()))
+        .await;
+    let seen = h
+        .until(|e| matches!(e, FlowEvent::Complete | FlowEvent::Error { .. }))
+        .await;
+    assert_eq!(seen.last(), Some(&FlowEvent::Complete), "{seen:?}");
+}
+
+#[tokio::test]
 async fn a_good_code_ends_with_the_token_stored() {
     let mut h = start("success");
     assert_eq!(h.next().await, FlowEvent::Progress(FlowStage::Starting));

@@ -21,6 +21,8 @@
 //! itself, so one server can show every outcome. A code without `#` gets
 //! "That doesn't look like the full code." in every scenario. `FAKE_CLAUDE_TOKEN` sets the token; `FAKE_CLAUDE_LOG` names a
 //! file where every byte read is appended (to check what the server typed).
+//! `FAKE_CLAUDE_PASTE_DROPS_ENTER=1`: 2.0.14's input, where an Enter read in
+//! the same chunk as the code is taken as part of a paste and dropped.
 
 #[path = "fake_claude/print.rs"]
 mod print;
@@ -174,24 +176,42 @@ fn log_input(bytes: &[u8]) {
 }
 
 /// Reads one line of input up to `\r`, without bracketed-paste markers.
-/// `None` when the terminal is gone.
+/// `None` when the terminal is gone. With `FAKE_CLAUDE_PASTE_DROPS_ENTER=1`
+/// it behaves as 2.0.14 does: input that arrives several bytes in one read
+/// is a paste, and an Enter inside a paste is dropped; only an Enter read
+/// on its own submits.
 fn read_line() -> Option<String> {
+    let drops_enter = std::env::var("FAKE_CLAUDE_PASTE_DROPS_ENTER").is_ok_and(|v| v == "1");
     let mut line = Vec::new();
-    let mut byte = [0u8; 1];
     let mut stdin = std::io::stdin().lock();
     loop {
-        match stdin.read(&mut byte) {
+        // Byte by byte, unless reads are to be told apart as 2.0.14 does:
+        // its event loop reads stdin now and then, so whatever arrived in
+        // between comes as one chunk.
+        let mut chunk = [0u8; 4096];
+        let want = if drops_enter {
+            pause(30);
+            chunk.len()
+        } else {
+            1
+        };
+        let read = match stdin.read(&mut chunk[..want]) {
             Ok(0) | Err(_) => return None,
-            Ok(_) => {
-                log_input(&byte);
-                if byte[0] == b'\r' || byte[0] == b'\n' {
-                    let text = String::from_utf8_lossy(&line)
-                        .replace("\x1b[200~", "")
-                        .replace("\x1b[201~", "");
-                    return Some(text);
+            Ok(n) => &chunk[..n],
+        };
+        log_input(read);
+        let pasted = read.len() > 1;
+        for &byte in read {
+            if byte == b'\r' || byte == b'\n' {
+                if pasted && drops_enter {
+                    continue;
                 }
-                line.push(byte[0]);
+                let text = String::from_utf8_lossy(&line)
+                    .replace("\x1b[200~", "")
+                    .replace("\x1b[201~", "");
+                return Some(text);
             }
+            line.push(byte);
         }
     }
 }

@@ -84,6 +84,11 @@ pub fn prepare(
     Ok((FlowHandle { commands, pid }, driver))
 }
 
+/// The pause between the code and its Enter: long enough that the CLI
+/// reads them apart (a read of the PTY returns what has arrived), short
+/// enough that nobody notices.
+const ENTER_AFTER_CODE: std::time::Duration = std::time::Duration::from_millis(100);
+
 /// Lines of the screen named when the CLI shows something unexpected.
 const TAIL_LINES: usize = 6;
 
@@ -195,10 +200,14 @@ impl Driver {
             match effect {
                 Effect::Send(event) => self.send(event).await,
                 Effect::TypeCode(code) => {
-                    // One write for the code, then Enter: typed key by key,
-                    // a code starting with `c` would lose it (the CLI copies).
+                    // One write for the code (typed key by key, a code
+                    // starting with `c` would lose it: the CLI copies), then,
+                    // a moment later, Enter in a write of its own: a CLI
+                    // that reads both at once takes them as one paste and
+                    // drops the Enter (2.0.14 does).
                     let typed = async {
                         self.pty.write_all(code.as_bytes()).await?;
+                        tokio::time::sleep(ENTER_AFTER_CODE).await;
                         self.pty.write_all(b"\r").await
                     };
                     if let Err(error) = typed.await {
