@@ -183,6 +183,25 @@ async fn a_cli_that_drops_an_enter_pasted_with_the_code_still_signs_in() {
 }
 
 #[tokio::test]
+async fn an_ask_that_comes_as_the_flow_ends_is_answered() {
+    let mut h = start("success");
+    h.url().await;
+    h.send(FlowCommand::Cancel).await;
+    // Sent before the flow has wound down: queued, then answered.
+    let queued = h.handle.commands.send(FlowCommand::Retry).await;
+    let (reason, _, _) = h.error().await;
+    assert_eq!(reason, ErrorReason::Cancelled);
+    if queued.is_ok() {
+        let (reason, _, retry) = h.error().await;
+        assert_eq!((reason, retry), (ErrorReason::NoFlow, false));
+    }
+    // Once it has, the ask fails at once and the connection answers it.
+    let commands = h.handle.commands.clone();
+    h.finished().await;
+    assert!(commands.send(FlowCommand::Retry).await.is_err());
+}
+
+#[tokio::test]
 async fn a_good_code_ends_with_the_token_stored() {
     let mut h = start("success");
     assert_eq!(h.next().await, FlowEvent::Progress(FlowStage::Starting));

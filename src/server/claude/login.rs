@@ -172,6 +172,18 @@ async fn run(
             }
         }
     }
+    // What was asked while the flow ended is answered, never dropped:
+    // closing the inbox makes later asks fail at once (the connection
+    // answers those itself).
+    inbox.close();
+    while let Ok(command) = inbox.try_recv() {
+        if matches!(
+            command,
+            FlowCommand::Code(_) | FlowCommand::Retry | FlowCommand::Cancel
+        ) {
+            driver.send_ended().await;
+        }
+    }
     driver.pty.kill().await;
     driver.outcome
 }
@@ -192,6 +204,19 @@ struct Driver {
 }
 
 impl Driver {
+    /// Tells the connection that its ask came after the flow's end.
+    async fn send_ended(&mut self) {
+        if let Some(events) = &self.events {
+            let _ = events
+                .send(FlowEvent::Error {
+                    reason: crate::protocol::ErrorReason::NoFlow,
+                    message: "This sign-in has ended. Start a new one.".into(),
+                    retry: false,
+                })
+                .await;
+        }
+    }
+
     /// Carries out `effects`; `true` once the flow has ended.
     async fn apply(&mut self, flow: &mut LoginFlow, effects: Vec<Effect>) -> bool {
         let mut queue: std::collections::VecDeque<Effect> = effects.into();
