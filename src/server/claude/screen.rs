@@ -372,10 +372,7 @@ impl Screen {
         if let Some(target) = linked {
             return Some(target.clone());
         }
-        let (text, _) = self.join_wrapped(&lines[start..], |c| {
-            c.is_ascii_graphic()
-                && !matches!(c, '"' | '<' | '>' | '\\' | '^' | '`' | '{' | '|' | '}')
-        })?;
+        let text = join_link(&lines[start..]);
         is_allowed_url(&text).then_some(text)
     }
 
@@ -455,6 +452,38 @@ fn wrapped_len(lines: &[String], cols: usize, belongs: impl Fn(char) -> bool) ->
         }
     }
     used.max(1).min(lines.len())
+}
+
+/// A character a link may hold (RFC 3986's, less the few that never
+/// appear unescaped in one).
+fn is_url_char(c: char) -> bool {
+    c.is_ascii_graphic() && !matches!(c, '"' | '<' | '>' | '\\' | '^' | '`' | '{' | '|' | '}')
+}
+
+/// The link that starts the first line, read by its content, not by the
+/// screen's width: it goes on over the following lines for as long as each
+/// holds nothing but link characters, however long they are. A CLI that
+/// hard-wraps its link at its own width (2.1.197), on a screen of any
+/// width, gives the link back whole; prose, a blank line or the prompt
+/// ends it.
+fn join_link(lines: &[String]) -> String {
+    let Some((first, rest)) = lines.split_first() else {
+        return String::new();
+    };
+    let first = first.trim();
+    let mut link: String = first.chars().take_while(|&c| is_url_char(c)).collect();
+    if link.len() < first.len() {
+        // Something else follows it on its own line: it ends there.
+        return link;
+    }
+    for line in rest {
+        let body = line.trim();
+        if body.is_empty() || !body.chars().all(is_url_char) {
+            break;
+        }
+        link.push_str(body);
+    }
+    link
 }
 
 /// The newest `OAuth error: …` on screen, its wrapped lines joined.

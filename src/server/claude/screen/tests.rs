@@ -3,6 +3,7 @@
 
 use std::{num::NonZeroU16, path::PathBuf};
 
+use proptest::strategy::Strategy;
 use secrecy::ExposeSecret;
 
 use super::*;
@@ -574,4 +575,56 @@ fn a_storm_of_links_keeps_only_the_newest() {
             .as_bytes(),
     );
     assert!(s.links().iter().any(|l| l == url));
+}
+
+/// The links a recording gives on a screen `cols` wide.
+fn urls_at(rec: &Recording, cols: u16) -> Vec<String> {
+    let mut s = screen(rec.rows, cols);
+    urls(&s.feed(&rec.raw))
+        .into_iter()
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn every_recording_gives_the_exact_link_at_every_width_from_its_own_to_400() {
+    for rec in recordings() {
+        // At its own width the link's lines reach the edge: the reference.
+        let expected = urls_at(&rec, rec.cols);
+        if rec.name.ends_with("-code") {
+            assert!(!expected.is_empty(), "{}", rec.name);
+        }
+        for cols in rec.cols..=400 {
+            assert_eq!(
+                urls_at(&rec, cols),
+                expected,
+                "{} replayed {cols} columns wide",
+                rec.name
+            );
+        }
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(fuzz_cases()))]
+
+    #[test]
+    fn a_link_hard_wrapped_at_any_width_is_joined_exact(
+        query in "[A-Za-z0-9_~.%=&-]{20,1200}",
+        width in 40usize..=400,
+        after in proptest::prop_oneof![
+            proptest::strategy::Just(Vec::<String>::new()),
+            proptest::strategy::Just(vec![String::new(), "Paste code here if prompted >".to_owned()]),
+            "[A-Za-z ,.]{1,60}".prop_map(|prose| vec![format!("{prose} and more")]),
+            proptest::strategy::Just(vec!["╭──────╮".to_owned()]),
+        ],
+    ) {
+        let link = format!("https://claude.com/cai/oauth/authorize?{query}");
+        let chars: Vec<char> = link.chars().collect();
+        let mut lines: Vec<String> = chars.chunks(width).map(|c| c.iter().collect()).collect();
+        // The CLI indents what it prints; the joiner trims each line.
+        lines = lines.into_iter().map(|l| format!("  {l}")).collect();
+        lines.extend(after);
+        proptest::prop_assert_eq!(join_link(&lines), link);
+    }
 }
