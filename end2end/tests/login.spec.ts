@@ -127,7 +127,7 @@ test('a network failure shows the message, a Retry button and a connectivity hin
   await codeInput(page).fill('network-abc#def');
   await confirm(page).click();
   await expect(page.getByTestId('auth-error')).toContainText('could not reach');
-  await expect(page.getByText('can reach the internet')).toBeVisible();
+  await expect(page.getByText('must reach claude.ai')).toBeVisible();
   await shot(page, info, 'network-error');
   await page.getByRole('button', { name: 'Retry' }).click();
   await expect(codeInput(page)).toBeVisible();

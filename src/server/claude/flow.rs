@@ -214,7 +214,7 @@ impl LoginFlow {
                     ),
                     OAuthErrorKind::Network => (
                         ErrorReason::Network,
-                        format!("The server could not reach Claude's sign-in service ({message}). Check the server's internet connection, then retry."),
+                        format!("The server could not reach Claude's sign-in service ({}). Check the server's internet connection, then retry: the same link comes back, and the code can be pasted again.", network_cause(&message)),
                     ),
                     OAuthErrorKind::Other => (
                         ErrorReason::CliFailed,
@@ -445,6 +445,22 @@ impl LoginFlow {
             }),
             Effect::End,
         ]
+    }
+}
+
+/// What a network error's message says went wrong, without the advice the
+/// CLI adds (which the sentence around it gives once): `ENOTFOUND` from
+/// "Couldn't get an answer from the sign-in service (ENOTFOUND). Check your
+/// internet connection, then try again.", the whole first sentence otherwise.
+fn network_cause(message: &str) -> String {
+    let first = message
+        .split(". ")
+        .next()
+        .unwrap_or(message)
+        .trim_end_matches('.');
+    match (first.rfind('('), first.ends_with(')')) {
+        (Some(open), true) => first[open + 1..first.len() - 1].to_owned(),
+        _ => first.to_owned(),
     }
 }
 

@@ -74,6 +74,11 @@ impl LoginController {
         Ok(())
     }
 
+    pub fn new_link(self) {
+        let effect = self.model.try_update(|m| m.new_link());
+        self.run(effect.into_iter().collect());
+    }
+
     pub fn retry(self) {
         let effect = self.model.try_update(|m| m.retry());
         self.run(effect.into_iter().collect());

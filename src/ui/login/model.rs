@@ -122,7 +122,15 @@ impl LoginModel {
         Ok(Effect::Send(Outgoing::Code(code)))
     }
 
-    /// "Retry" / "Get a new link": the same flow when it allows, else a new one.
+    /// "Get a new link": a new flow, whose CLI draws a new link (asking
+    /// the same CLI again shows the same link).
+    pub fn new_link(&mut self) -> Effect {
+        self.auto_restarts = 0;
+        self.start()
+    }
+
+    /// "Retry": press Enter in the same flow's CLI when it allows (it shows
+    /// the same link again, and takes a code again), else a new flow.
     pub fn retry(&mut self) -> Effect {
         match (&self.error, &self.flow) {
             (Some(e), Some(_)) if e.retry => {

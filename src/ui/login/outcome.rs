@@ -41,7 +41,7 @@ pub fn Failure(error: ShownError) -> impl IntoView {
                 .then(|| {
                     view! {
                         <p class="hint">
-                            "Check that the server running Dispatch can reach the internet (claude.ai and platform.claude.com), then retry."
+                            "Dispatch's server must reach claude.ai and platform.claude.com. Retry shows the same sign-in link again; paste the code again."
                         </p>
                     }
                 })}

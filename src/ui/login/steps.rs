@@ -143,7 +143,7 @@ pub fn CodeStep() -> impl IntoView {
                     "Confirm Authentication"
                 </button>
                 <div class="row">
-                    <button type="button" class="btn-secondary" on:click=move |_| login.retry()>
+                    <button type="button" class="btn-secondary" on:click=move |_| login.new_link()>
                         "Get a new link"
                     </button>
                     <button type="button" class="btn-secondary" on:click=move |_| login.cancel()>

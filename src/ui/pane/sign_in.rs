@@ -53,7 +53,7 @@ pub fn InlineSignIn() -> impl IntoView {
                 <p class="error" role="alert" data-testid="pane-auth-error">{e.message}</p>
             })}
             <p class="row">
-                <button type="button" class="btn-secondary" on:click=move |_| login.retry()>
+                <button type="button" class="btn-secondary" on:click=move |_| login.new_link()>
                     "Get a new link"
                 </button>
                 <button type="button" class="btn-secondary" on:click=move |_| login.cancel()>

@@ -331,3 +331,37 @@ fn shutting_down_tells_the_browser_the_server_restarts() {
         matches!(&effects[0], Effect::Send(FlowEvent::Error { reason: ErrorReason::Cancelled, message, retry: false }) if message.contains("restarting"))
     );
 }
+
+#[test]
+fn a_network_error_says_each_thing_once() {
+    for (message, cause) in [
+        (
+            "Couldn't get an answer from the sign-in service (ENOTFOUND). Check your internet connection, then try again.",
+            "ENOTFOUND",
+        ),
+        (
+            "getaddrinfo ENOTFOUND platform.claude.com",
+            "getaddrinfo ENOTFOUND platform.claude.com",
+        ),
+    ] {
+        assert_eq!(network_cause(message), cause);
+    }
+    let (mut flow, _) = validating();
+    let sentence = format!(
+        "{:?}",
+        flow.observe(
+            Observation::OAuthError {
+                kind: OAuthErrorKind::Network,
+                message: "Couldn't get an answer from the sign-in service (ENOTFOUND). Check your internet connection, then try again.".into(),
+            },
+            Instant::now(),
+        )
+    );
+    assert_eq!(
+        sentence.matches("internet connection").count(),
+        1,
+        "{sentence}"
+    );
+    assert_eq!(sentence.matches("sign-in service").count(), 1, "{sentence}");
+    assert!(sentence.contains("same link"), "{sentence}");
+}

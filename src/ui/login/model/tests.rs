@@ -73,8 +73,12 @@ fn a_refused_code_keeps_the_input_and_the_link() {
     assert_eq!(m.phase, Phase::WaitingForCode);
     assert_eq!(m.url.as_deref(), Some("https://claude.ai/a"));
     assert_eq!(m.error.as_ref().unwrap().reason, ErrorReason::InvalidCode);
-    // "Get a new link" asks the same flow.
-    assert_eq!(m.retry(), Effect::Send(Outgoing::Retry));
+    // "Retry" asks the same flow's CLI again (the same link comes back);
+    // "Get a new link" starts a new flow.
+    assert_eq!(m.clone().retry(), Effect::Send(Outgoing::Retry));
+    assert_eq!(m.new_link(), Effect::Send(Outgoing::Start));
+    assert_eq!(m.phase, Phase::Preparing);
+    assert!(m.url.is_none());
 }
 
 #[test]
