@@ -120,6 +120,17 @@ pub mod client_event {
     pub const RESUME: &str = "claude.auth.resume";
     pub const PROMPT: &str = "claude.session.prompt";
     pub const SESSION_CANCEL: &str = "claude.session.cancel";
+    /// Every one of them (the fuzzers speak the whole protocol).
+    pub const ALL: [&str; 8] = [
+        HELLO,
+        START,
+        CODE,
+        RETRY,
+        CANCEL,
+        RESUME,
+        PROMPT,
+        SESSION_CANCEL,
+    ];
 }
 
 /// The server's own websocket close codes (4000-4999 belong to the

@@ -18,7 +18,7 @@ use serde_json::{json, Value};
 use support::{
     get, raw_request,
     ws::{closed, connect_as, recv, send, Ws},
-    Server, TEST_KEY,
+    ScratchServer, Server, TEST_KEY,
 };
 use tokio_tungstenite::tungstenite::Message;
 
@@ -202,47 +202,9 @@ fn a_cli_env_naming_a_dispatch_setting_stops_the_start() {
     assert!(stderr.contains("never reach the Claude CLI"), "{stderr}");
 }
 
-/// A server with the fake CLI, its credential, key and projects in a
-/// scratch folder (never the machine's own `~/.claude`).
-struct Scratch {
-    server: Server,
-    _dir: tempfile::TempDir,
-}
-
-impl std::ops::Deref for Scratch {
-    type Target = Server;
-    fn deref(&self) -> &Server {
-        &self.server
-    }
-}
-
-fn plain_server(extra: &[(&str, &str)]) -> Scratch {
-    let dir = tempfile::tempdir().unwrap();
-    let path = |name: &str| dir.path().join(name).display().to_string();
-    let (credentials, key, projects) = (
-        path("credentials"),
-        path("key/credentials.key"),
-        path("projects"),
-    );
-    let mut env = vec![
-        ("DISPATCH_KEY", TEST_KEY),
-        ("CLAUDE_CLI", env!("CARGO_BIN_EXE_fake-claude")),
-        ("DISPATCH_CLI_ENV", "FAKE_CLAUDE_*"),
-        ("FAKE_CLAUDE_SCENARIO", "success"),
-        ("CLAUDE_CREDENTIALS_PATH", &credentials),
-        ("DISPATCH_CREDENTIALS_KEY_FILE", &key),
-        ("DISPATCH_PROJECTS_ROOT", &projects),
-        ("HOME", dir.path().to_str().unwrap()),
-    ];
-    // Later entries win: a test may name its own folders.
-    env.extend_from_slice(extra);
-    let server = Server::start(&env);
-    Scratch { server, _dir: dir }
-}
-
 #[tokio::test]
 async fn a_socket_that_shows_no_key_is_closed_with_the_servers_own_code() {
-    let server = plain_server(&[("DISPATCH_SOCKET_KEY_WAIT_MS", "500")]);
+    let server = ScratchServer::start(&[("DISPATCH_SOCKET_KEY_WAIT_MS", "500")]);
     // Silent.
     let mut silent = connect(&server).await;
     assert_eq!(
@@ -274,7 +236,7 @@ async fn a_socket_that_shows_no_key_is_closed_with_the_servers_own_code() {
 
 #[tokio::test]
 async fn the_default_wait_for_a_key_is_ten_seconds() {
-    let server = plain_server(&[]);
+    let server = ScratchServer::start(&[]);
     let mut silent = connect(&server).await;
     // Still open after 5 s: nothing comes, not even a close.
     let early = tokio::time::timeout(
@@ -291,7 +253,7 @@ async fn the_default_wait_for_a_key_is_ten_seconds() {
 
 #[tokio::test]
 async fn an_idle_socket_is_closed_but_not_while_a_flow_or_prompt_lives() {
-    let server = plain_server(&[("DISPATCH_SOCKET_IDLE_MS", "1000")]);
+    let server = ScratchServer::start(&[("DISPATCH_SOCKET_IDLE_MS", "1000")]);
     let mut busy = connect(&server).await;
     send(&mut busy, "claude.auth.start", json!({"key": TEST_KEY})).await;
     until(&mut busy, "claude.auth.url").await;
@@ -313,7 +275,7 @@ async fn an_idle_socket_is_closed_but_not_while_a_flow_or_prompt_lives() {
 
 #[tokio::test]
 async fn messages_past_64_kib_are_refused_unread_and_a_long_prompt_is_not() {
-    let server = plain_server(&[("ANTHROPIC_API_KEY", SERVER_API_KEY)]);
+    let server = ScratchServer::start(&[("ANTHROPIC_API_KEY", SERVER_API_KEY)]);
     // 900 KiB, with no key: the socket is closed with "too big" (1009).
     let mut big = connect(&server).await;
     big.send(Message::text("x".repeat(900 * 1024)))
@@ -361,7 +323,7 @@ async fn messages_past_64_kib_are_refused_unread_and_a_long_prompt_is_not() {
 
 #[tokio::test]
 async fn one_address_holds_at_most_its_share_of_sockets() {
-    let server = plain_server(&[("DISPATCH_MAX_SOCKETS_PER_ADDRESS", "4")]);
+    let server = ScratchServer::start(&[("DISPATCH_MAX_SOCKETS_PER_ADDRESS", "4")]);
     let url = ws_url(&server);
     let mut held = Vec::new();
     for _ in 0..4 {
@@ -390,7 +352,7 @@ async fn one_address_holds_at_most_its_share_of_sockets() {
 
 #[tokio::test]
 async fn many_keyless_sockets_with_huge_frames_are_all_let_go() {
-    let server = plain_server(&[("DISPATCH_SOCKET_KEY_WAIT_MS", "2000")]);
+    let server = ScratchServer::start(&[("DISPATCH_SOCKET_KEY_WAIT_MS", "2000")]);
     let url = ws_url(&server);
     let mut sockets = Vec::new();
     for i in 0..120u8 {
@@ -419,7 +381,7 @@ async fn many_keyless_sockets_with_huge_frames_are_all_let_go() {
 
 #[tokio::test]
 async fn the_right_key_is_never_refused_for_someone_elses_wrong_ones() {
-    let server = plain_server(&[]);
+    let server = ScratchServer::start(&[]);
     let mut attacker = connect(&server).await;
     let mut reasons = Vec::new();
     for _ in 0..12 {
@@ -463,7 +425,7 @@ fn host(server: &Server, name: &str) -> String {
 
 #[test]
 fn on_loopback_a_rebound_name_gets_421_everywhere() {
-    let server = plain_server(&[("DISPATCH_ALLOWED_HOSTS", "tunnel.example")]);
+    let server = ScratchServer::start(&[("DISPATCH_ALLOWED_HOSTS", "tunnel.example")]);
     for path in ["/", "/settings", "/healthz", "/api/claude/auth", "/ws"] {
         let (status, body) = raw_request(
             &server.base_url,
@@ -492,7 +454,7 @@ fn on_loopback_a_rebound_name_gets_421_everywhere() {
 
 #[test]
 fn off_loopback_addresses_and_named_hosts_pass_and_others_are_named() {
-    let server = plain_server(&[
+    let server = ScratchServer::start(&[
         ("DISPATCH_ADDR", "0.0.0.0:0"),
         ("DISPATCH_INSECURE_HTTP", "true"),
         ("DISPATCH_ALLOWED_HOSTS", "dispatch.lan"),
@@ -525,7 +487,7 @@ fn off_loopback_addresses_and_named_hosts_pass_and_others_are_named() {
 
 #[test]
 fn a_trusted_proxy_names_the_host_it_forwards() {
-    let server = plain_server(&[("DISPATCH_TRUSTED_PROXIES", "127.0.0.1")]);
+    let server = ScratchServer::start(&[("DISPATCH_TRUSTED_PROXIES", "127.0.0.1")]);
     let (status, _) = raw_request(
         &server.base_url,
         "/healthz",
@@ -548,7 +510,7 @@ fn a_trusted_proxy_names_the_host_it_forwards() {
 #[test]
 fn an_unnamed_proxy_on_the_same_machine_that_passes_the_host_on_still_works() {
     // Caddy's default: the browser's Host, and the same in X-Forwarded-Host.
-    let server = plain_server(&[]);
+    let server = ScratchServer::start(&[]);
     let (status, _) = raw_request(
         &server.base_url,
         "/healthz",

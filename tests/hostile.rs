@@ -12,13 +12,14 @@ use std::{
     time::{Duration, Instant},
 };
 
+use dispatch::protocol::client_event;
 use futures_util::{SinkExt, StreamExt};
 use rand::{rngs::StdRng, Rng, SeedableRng};
 use serde_json::{json, Value};
 use support::{
     get,
     ws::{connect_as, recv, send, Ws, WAIT},
-    Server, TEST_KEY,
+    ScratchServer, Server, TEST_KEY,
 };
 use tokio_tungstenite::tungstenite::{
     protocol::frame::{coding::OpCode, Frame},
@@ -29,59 +30,17 @@ const FRAMES: usize = 10_000;
 /// Frames per connection: within its burst of 40, so none is dropped.
 const PER_CONNECTION: usize = 39;
 
-/// A server with the fake CLI and scratch folders.
-struct Setup {
-    server: Server,
-    _dir: tempfile::TempDir,
+fn children(server: &Server) -> usize {
+    support::children_of(server.pid() as u32).len()
 }
 
-fn start(extra: &[(&str, &str)]) -> Setup {
-    let dir = tempfile::tempdir().unwrap();
-    let path = |name: &str| dir.path().join(name).display().to_string();
-    let (credentials, key, projects) = (
-        path("credentials"),
-        path("key/credentials.key"),
-        path("projects"),
-    );
-    let mut env = vec![
-        ("DISPATCH_KEY", TEST_KEY),
-        ("CLAUDE_CLI", env!("CARGO_BIN_EXE_fake-claude")),
-        ("DISPATCH_CLI_ENV", "FAKE_CLAUDE_*"),
-        ("FAKE_CLAUDE_SCENARIO", "success"),
-        ("CLAUDE_CREDENTIALS_PATH", &credentials),
-        ("DISPATCH_CREDENTIALS_KEY_FILE", &key),
-        ("DISPATCH_PROJECTS_ROOT", &projects),
-        ("HOME", dir.path().to_str().unwrap()),
-    ];
-    env.extend_from_slice(extra);
-    Setup {
-        server: Server::start(&env),
-        _dir: dir,
-    }
+/// The protocol's events, and two it does not have.
+fn events() -> Vec<&'static str> {
+    client_event::ALL
+        .into_iter()
+        .chain(["claude.auth.launch", ""])
+        .collect()
 }
-
-impl Setup {
-    fn ws_url(&self) -> String {
-        self.server.base_url.replacen("http://", "ws://", 1) + "/ws"
-    }
-
-    fn children(&self) -> usize {
-        support::children_of(self.server.pid() as u32).len()
-    }
-}
-
-const EVENTS: &[&str] = &[
-    "hello",
-    "claude.auth.start",
-    "claude.auth.code",
-    "claude.auth.retry",
-    "claude.auth.cancel",
-    "claude.auth.resume",
-    "claude.session.prompt",
-    "claude.session.cancel",
-    "claude.auth.launch",
-    "",
-];
 
 /// Never sent with the right key: the two that would start a CLI, and the
 /// hello that marks the end of a barrage.
@@ -122,7 +81,8 @@ fn random_text(rng: &mut StdRng, max: usize) -> String {
 
 /// One hostile frame.
 fn hostile_frame(rng: &mut StdRng) -> Message {
-    let event = EVENTS[rng.random_range(0..EVENTS.len())];
+    let events = events();
+    let event = events[rng.random_range(0..events.len())];
     // The right key only where it cannot start a CLI: it takes the frame
     // past the key check into what the server does with it.
     let key = if NEVER_WITH_THE_KEY.contains(&event) || rng.random_bool(0.5) {
@@ -213,7 +173,7 @@ async fn barrage(ws: &mut Ws, frames: Vec<Message>) -> usize {
 
 #[tokio::test]
 async fn ten_thousand_hostile_frames_are_answered_and_start_nothing() {
-    let setup = start(&[]);
+    let setup = ScratchServer::start(&[]);
     let url = setup.ws_url();
     let mut rng = StdRng::seed_from_u64(0x0d15_7a7c);
     let started = Instant::now();
@@ -229,7 +189,7 @@ async fn ten_thousand_hostile_frames_are_answered_and_start_nothing() {
         connection += 1;
         let mut ws = connect_as(&url, source).await.expect("opens");
         barrage(&mut ws, frames).await;
-        assert_eq!(setup.children(), 0, "a hostile frame started a CLI");
+        assert_eq!(children(&setup), 0, "a hostile frame started a CLI");
         let _ = ws.close(None).await;
     }
     // Frames a text frame cannot carry: invalid UTF-8 ends that socket only.
@@ -244,7 +204,7 @@ async fn ten_thousand_hostile_frames_are_answered_and_start_nothing() {
     let _ = ws.send(Message::Frame(invalid)).await;
     let _ = tokio::time::timeout(WAIT, ws.next()).await;
     // The server is whole: it answers, and a real sign-in still works.
-    assert_eq!(get(&setup.server.url("/healthz"), None).status, 200);
+    assert_eq!(get(&setup.url("/healthz"), None).status, 200);
     let mut ws = connect_as(&url, IpAddr::from([127, 0, 0, 1]))
         .await
         .unwrap();
@@ -263,7 +223,7 @@ async fn ten_thousand_hostile_frames_are_answered_and_start_nothing() {
 
 #[test]
 fn a_slowloris_client_is_cut_off_and_others_are_served() {
-    let setup = start(&[("DISPATCH_HEADER_TIMEOUT_MS", "1000")]);
+    let setup = ScratchServer::start(&[("DISPATCH_HEADER_TIMEOUT_MS", "1000")]);
     let authority = setup
         .server
         .base_url
@@ -287,7 +247,7 @@ fn a_slowloris_client_is_cut_off_and_others_are_served() {
             }
         }
         // Meanwhile everyone else is served.
-        assert_eq!(get(&setup.server.url("/healthz"), None).status, 200);
+        assert_eq!(get(&setup.url("/healthz"), None).status, 200);
         std::thread::sleep(Duration::from_millis(200));
         for (tcp, cut) in slow.iter_mut().zip(cut_off.iter_mut()) {
             tcp.set_nonblocking(true).unwrap();
@@ -310,7 +270,7 @@ fn a_slowloris_client_is_cut_off_and_others_are_served() {
 
 #[tokio::test]
 async fn a_flood_of_starts_from_one_address_is_held_to_its_limits() {
-    let setup = start(&[("DISPATCH_MAX_FLOWS", "4")]);
+    let setup = ScratchServer::start(&[("DISPATCH_MAX_FLOWS", "4")]);
     let url = setup.ws_url();
     let source = IpAddr::from([127, 0, 4, 1]);
     let mut sockets = Vec::new();
@@ -341,7 +301,7 @@ async fn a_flood_of_starts_from_one_address_is_held_to_its_limits() {
     assert!(count("url") <= 4, "{outcomes:?}");
     assert_eq!(count("url") + count("busy"), 10, "{outcomes:?}");
     assert_eq!(count("rate_limited"), 22, "{outcomes:?}");
-    assert!(setup.children() <= 4, "{} CLIs", setup.children());
+    assert!(children(&setup) <= 4, "{} CLIs", children(&setup));
     // A 33rd socket from the address is refused; another address is served.
     assert_eq!(connect_as(&url, source).await.err(), Some(429));
     let mut other = connect_as(&url, IpAddr::from([127, 0, 4, 2]))

@@ -359,3 +359,48 @@ pub fn raw_request(base_url: &str, path: &str, headers: &[(&str, &str)]) -> (u16
         .unwrap_or_default();
     (status, body)
 }
+
+/// A server with the fake CLI (its settings passed on by
+/// `DISPATCH_CLI_ENV`, as an operator's would be) and its credential, key,
+/// projects and HOME in a scratch folder, never the machine's own
+/// `~/.claude`. Later entries of `extra` win.
+pub struct ScratchServer {
+    pub server: Server,
+    _dir: tempfile::TempDir,
+}
+
+impl std::ops::Deref for ScratchServer {
+    type Target = Server;
+    fn deref(&self) -> &Server {
+        &self.server
+    }
+}
+
+impl ScratchServer {
+    pub fn start(extra: &[(&str, &str)]) -> ScratchServer {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = |name: &str| dir.path().join(name).display().to_string();
+        let (credentials, key, projects) = (
+            path("credentials"),
+            path("key/credentials.key"),
+            path("projects"),
+        );
+        let mut env = vec![
+            ("DISPATCH_KEY", TEST_KEY),
+            ("CLAUDE_CLI", env!("CARGO_BIN_EXE_fake-claude")),
+            ("DISPATCH_CLI_ENV", "FAKE_CLAUDE_*"),
+            ("FAKE_CLAUDE_SCENARIO", "success"),
+            ("CLAUDE_CREDENTIALS_PATH", &credentials),
+            ("DISPATCH_CREDENTIALS_KEY_FILE", &key),
+            ("DISPATCH_PROJECTS_ROOT", &projects),
+            ("HOME", dir.path().to_str().expect("a UTF-8 path")),
+        ];
+        env.extend_from_slice(extra);
+        let server = Server::start(&env);
+        ScratchServer { server, _dir: dir }
+    }
+
+    pub fn ws_url(&self) -> String {
+        self.server.base_url.replacen("http://", "ws://", 1) + "/ws"
+    }
+}

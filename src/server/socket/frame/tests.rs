@@ -16,22 +16,17 @@ fn cases() -> u32 {
         .unwrap_or(1_000)
 }
 
-const EVENTS: &[&str] = &[
-    "hello",
-    "claude.auth.start",
-    "claude.auth.code",
-    "claude.auth.retry",
-    "claude.auth.cancel",
-    "claude.auth.resume",
-    "claude.session.prompt",
-    "claude.session.cancel",
-    // Near misses.
-    "Claude.auth.start",
-    "claude.auth.start ",
-    "claude.session.",
-    "",
-    "claude.auth.type",
-];
+/// The protocol's events, and near misses of them.
+fn events() -> Vec<&'static str> {
+    let near_misses = [
+        "Claude.auth.start",
+        "claude.auth.start ",
+        "claude.session.",
+        "",
+        "claude.auth.type",
+    ];
+    client_event::ALL.into_iter().chain(near_misses).collect()
+}
 
 const FIELDS: &[&str] = &[
     "key",
@@ -68,7 +63,7 @@ fn any_json() -> impl Strategy<Value = Value> {
 /// any type in them.
 fn schema_frame() -> impl Strategy<Value = String> {
     (
-        prop::sample::select(EVENTS),
+        prop::sample::select(events()),
         prop::collection::btree_map(prop::sample::select(FIELDS), any_json(), 0..6),
     )
         .prop_map(|(event, data)| {
