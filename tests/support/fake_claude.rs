@@ -5,7 +5,7 @@
 //!
 //! Scenario (`FAKE_CLAUDE_SCENARIO`, default `network`):
 //! - `success`: the code is accepted; the token is printed; exit 0.
-//! - `rejected`: "Invalid authorization code"; Enter shows a new URL.
+//! - `rejected`: "Invalid authorization code"; Enter shows the same URL again.
 //! - `network`: ENOTFOUND, as the real CLI without network; Enter retries.
 //! - `retry`: the first code fails (network), the next one succeeds.
 //! - `hang`: "Finishing sign-in…" forever.
@@ -131,8 +131,11 @@ fn columns() -> usize {
     80
 }
 
-/// The link, hard-wrapped at the width, each piece inside the same OSC 8 link.
+/// The link, hard-wrapped at the width, each piece inside the same OSC 8
+/// link. The cursor is saved where the block starts: the real CLI redraws
+/// the whole block away once a code is in (see [`finishing`]).
 fn show_url(n: u32) {
+    out("\x1b7");
     let link = url(n);
     let id = format!("{:x}", 0x1a2b3c + n);
     let cols = columns();
@@ -228,6 +231,16 @@ fn oauth_error(message: &str) {
     ));
 }
 
+/// "Finishing sign-in…" in place of the link and its prompt: the real CLI
+/// erases the block (2.1.332: seven lines up, `ESC[2K` each) and draws the
+/// line where it began, so the link is off the screen until it is shown
+/// again after Enter.
+fn finishing() {
+    out(&format!(
+        "\x1b8\x1b[J\r\x1b[1C\x1b[38;5;231m✽{RESET} Finishing sign-in…\x1b[K{NL}"
+    ));
+}
+
 fn setup_token() {
     raw_mode();
     let scenario = scenario();
@@ -276,7 +289,7 @@ fn setup_token() {
         }
         _ => {}
     }
-    let mut shown = 1;
+    let shown = 1;
     show_url(shown);
     out("\x1b[>0q\x1b[?u\x1b]7501;?\x07\x1b[c");
     let mut failures = 0;
@@ -306,9 +319,7 @@ fn setup_token() {
         if scenario == "crash" {
             std::process::exit(1);
         }
-        out(&format!(
-            "\x1b[2K\x1b[1A\x1b[2K\x1b[1A\x1b[2K\x1b[G\r\x1b[1C\x1b[38;5;231m✽{RESET} Finishing sign-in…\x1b[K{NL}"
-        ));
+        finishing();
         pause(50 + delay("FAKE_CLAUDE_EXCHANGE_DELAY_MS"));
         let chosen = code
             .split_once('-')
@@ -363,7 +374,8 @@ fn setup_token() {
         out(&format!(
             "\x1b[2K\x1b[1A\x1b[2K\x1b[1A\x1b[2K\x1b[G\r\x1b[1C\x1b[38;5;231m✽\x1b[4G{RESET}Retrying sign-in…\x1b[K{NL}"
         ));
-        shown += 1;
+        // The same link again, as the recorded CLIs show it (2.1.332: the
+        // same challenge and OSC 8 id): the code can be pasted again.
         show_url(shown);
     }
 }
