@@ -413,8 +413,25 @@ fn real_cli() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("node_modules/.bin/claude")
 }
 
-#[tokio::test]
-async fn the_real_cli_shows_an_allowed_link_and_fails_the_exchange_without_network() {
+/// In a network namespace of its own, where Anthropic's hosts are
+/// 127.0.0.1 and nothing answers there: the exchange fails as it does
+/// without network, and nothing can reach the internet.
+#[test]
+fn the_real_cli_shows_an_allowed_link_and_fails_the_exchange_without_network() {
+    use support::netns::{run_inside, Place};
+    if let Place::RanInside =
+        run_inside("the_real_cli_shows_an_allowed_link_and_fails_the_exchange_without_network")
+    {
+        return;
+    }
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(real_cli_link_then_network_failure());
+}
+
+async fn real_cli_link_then_network_failure() {
     let cli = real_cli();
     assert!(
         cli.exists(),

@@ -3,6 +3,8 @@
 
 pub mod encoded;
 pub mod https;
+pub mod netns;
+pub mod standin;
 pub mod ws;
 
 use std::{
@@ -373,6 +375,12 @@ impl std::ops::Deref for ScratchServer {
     type Target = Server;
     fn deref(&self) -> &Server {
         &self.server
+    }
+}
+
+impl std::ops::DerefMut for ScratchServer {
+    fn deref_mut(&mut self) -> &mut Server {
+        &mut self.server
     }
 }
 
