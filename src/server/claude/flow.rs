@@ -218,7 +218,7 @@ impl LoginFlow {
                     ),
                     OAuthErrorKind::Other => (
                         ErrorReason::CliFailed,
-                        format!("Signing in failed: {message}. Retry to get a new link."),
+                        format!("Signing in failed: {}. Retry to get a new link.", message.trim_end_matches('.')),
                     ),
                 };
                 vec![Effect::Send(FlowEvent::Error {

@@ -93,6 +93,11 @@ pub fn classify_oauth_error(message: &str) -> OAuthErrorKind {
     ];
     const REJECTED: &[&str] = &[
         "invalid authorization code",
+        // 2.1.332, for a code the service refuses (400 invalid_grant).
+        "wasn't accepted",
+        // 2.0.14 and 2.1.197 (axios) for the same.
+        "status code 400",
+        "status code 401",
         "invalid code",
         "invalid_grant",
         "(400)",

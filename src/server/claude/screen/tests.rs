@@ -374,6 +374,13 @@ fn oauth_errors_are_classified_by_their_words() {
             Network,
         ),
         ("getaddrinfo ENOTFOUND platform.claude.com", Network),
+        // 2.1.332 against a service that refuses the code (seen with the
+        // stand-in of tests/real_signin.rs, make cli-matrix).
+        (
+            "That code wasn't accepted. It may be incomplete, expired, already used, or from an earlier sign-in attempt. Sign in again to get a new code.",
+            RejectedCode,
+        ),
+        ("Request failed with status code 400", RejectedCode),
         (
             "Authentication failed: Invalid authorization code",
             RejectedCode,
