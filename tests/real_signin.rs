@@ -146,3 +146,88 @@ async fn sign_in() {
         .iter()
         .all(|line| !line.contains(standin::ISSUED_TOKEN)));
 }
+
+/// One row of `make cli-matrix`: the CLI at `DISPATCH_MATRIX_CLI` through
+/// the server, in a namespace with the stand-in, which refuses the first
+/// code. Prints `MATRIX <version> …`; fails on the first step that does
+/// not hold.
+#[test]
+#[ignore = "make cli-matrix runs it for each CLI version"]
+fn matrix_row() {
+    if let Place::RanInside = run_inside("matrix_row") {
+        return;
+    }
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(matrix());
+}
+
+async fn matrix() {
+    let cli = std::env::var("DISPATCH_MATRIX_CLI").expect("DISPATCH_MATRIX_CLI: the CLI to try");
+    let version = std::process::Command::new(&cli)
+        .arg("--version")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_default();
+    let seen = standin::start_refusing(1).await;
+    let ca = standin::fixture("ca.pem").display().to_string();
+    let server = ScratchServer::start(&[
+        ("CLAUDE_CLI", cli.as_str()),
+        ("NODE_EXTRA_CA_CERTS", &ca),
+        ("SSL_CERT_FILE", &ca),
+        ("CLAUDE_AUTH_TIMEOUT", "120000"),
+    ]);
+    let mut ws = support::ws::connect(&server.ws_url(), None)
+        .await
+        .expect("the socket opens");
+    let started = std::time::Instant::now();
+    send(&mut ws, "claude.auth.start", json!({"key": TEST_KEY})).await;
+    let mut link_ms = None;
+    let mut codes = 0;
+    let mut retried = false;
+    let code =
+        |n: usize| json!({"key": TEST_KEY, "code": format!("MatrixCode{n}_x#MatrixState-{n}")});
+    let outcome = loop {
+        let frame = recv(&mut ws).await;
+        let data = &frame["data"];
+        match frame["event"].as_str() {
+            Some("claude.auth.url") => {
+                link_ms.get_or_insert(started.elapsed().as_millis());
+                if codes == 0 || !retried {
+                    codes += 1;
+                    send(&mut ws, "claude.auth.code", code(codes)).await;
+                }
+            }
+            // The refused first code: paste another (the flow presses
+            // Enter, the CLI shows its link again, the code goes in).
+            Some("claude.auth.error") if data["reason"] == "invalid_code" && codes < 4 => {
+                retried = true;
+                codes += 1;
+                send(&mut ws, "claude.auth.code", code(codes)).await;
+            }
+            Some("claude.auth.complete") => break "signed in".to_owned(),
+            Some("claude.auth.error") => break format!("{}: {}", data["reason"], data["error"]),
+            _ => {}
+        }
+    };
+    let exchanges = seen
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|s| s.path == "/v1/oauth/token")
+        .count();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let reaped = support::children_of(server.pid() as u32).is_empty();
+    println!(
+        "MATRIX {version} | link {} ms | {outcome} | codes {codes}, exchanges {exchanges}, retried {retried} | reaped {reaped}",
+        link_ms.map_or("-".to_owned(), |ms| ms.to_string())
+    );
+    assert_eq!(outcome, "signed in");
+    assert!(
+        retried && exchanges >= 2,
+        "the refused code was not retried"
+    );
+    assert!(reaped, "the CLI outlived its flow");
+}

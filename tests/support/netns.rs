@@ -64,7 +64,13 @@ pub fn run_inside(name: &str) -> Place {
         .arg("sh")
         .arg(&hosts)
         .arg(&me)
-        .args([name, "--exact", "--nocapture", "--test-threads=1"])
+        .args([
+            name,
+            "--exact",
+            "--include-ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env(INSIDE, "1")
         .status()
         .expect("unshare runs");

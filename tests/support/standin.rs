@@ -38,6 +38,13 @@ pub fn fixture(name: &str) -> PathBuf {
 
 /// Serves on 127.0.0.1:443 until the runtime ends; what it saw.
 pub async fn start() -> Arc<Mutex<Vec<Seen>>> {
+    start_refusing(0).await
+}
+
+/// The same, refusing the first `refusals` codes as the real service
+/// refuses a wrong one (400 `invalid_grant`).
+pub async fn start_refusing(refusals: usize) -> Arc<Mutex<Vec<Seen>>> {
+    let refusals_left = Arc::new(std::sync::atomic::AtomicUsize::new(refusals));
     let seen: Arc<Mutex<Vec<Seen>>> = Arc::default();
     let record = {
         let seen = seen.clone();
@@ -66,14 +73,27 @@ pub async fn start() -> Arc<Mutex<Vec<Seen>>> {
             "/v1/oauth/token",
             post(move |method: Method, uri: Uri, headers: HeaderMap| async move {
                 on_token(method, uri, headers);
-                Json(json!({
+                let refuse = refusals_left
+                    .fetch_update(
+                        std::sync::atomic::Ordering::SeqCst,
+                        std::sync::atomic::Ordering::SeqCst,
+                        |n| n.checked_sub(1),
+                    )
+                    .is_ok();
+                if refuse {
+                    return (
+                        axum::http::StatusCode::BAD_REQUEST,
+                        Json(json!({"error": "invalid_grant", "error_description": "Invalid authorization code"})),
+                    );
+                }
+                (axum::http::StatusCode::OK, Json(json!({
                     "access_token": ISSUED_TOKEN,
                     "token_type": "Bearer",
                     "expires_in": 31_536_000,
                     "scope": "user:inference",
                     "account": {"uuid": "00000000-0000-4000-8000-000000000001", "email_address": "someone@example.com"},
                     "organization": {"uuid": "00000000-0000-4000-8000-000000000002", "name": "Stand-in"}
-                }))
+                })))
             }),
         )
         .fallback(move |method: Method, uri: Uri, headers: HeaderMap| async move {
