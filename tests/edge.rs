@@ -141,7 +141,14 @@ async fn no_server_secret_reaches_any_cli_run_and_the_network_settings_do() {
         ("SSL_CERT_FILE", "/etc/ssl/cert.pem"),
         ("CLAUDE_CONFIG_DIR", &dir("claude-config")),
         ("OPERATOR_ADDED", "yes"),
-        ("DISPATCH_CLI_ENV", "OPERATOR_ADDED,FAKE_CLAUDE_*"),
+        // Named, yet never given to the login CLI: it would wait 3 s for
+        // a browser (the fake does too).
+        ("BROWSER", "/bin/true"),
+        ("DISPLAY", ":0"),
+        (
+            "DISPATCH_CLI_ENV",
+            "OPERATOR_ADDED,FAKE_CLAUDE_*,BROWSER,DISPLAY",
+        ),
         ("FAKE_CLAUDE_SCENARIO", "success"),
     ]);
 
@@ -164,6 +171,7 @@ async fn no_server_secret_reaches_any_cli_run_and_the_network_settings_do() {
         "a DISPATCH_CLI_ENV prefix passes"
     );
     assert_eq!(live.get("TERM").map(String::as_str), Some("xterm-256color"));
+    assert!(!live.contains_key("BROWSER") && !live.contains_key("DISPLAY"));
     send(&mut ws, "claude.auth.cancel", json!({"key": TEST_KEY})).await;
     until(&mut ws, "claude.auth.error").await;
 

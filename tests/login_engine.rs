@@ -202,6 +202,20 @@ async fn an_ask_that_comes_as_the_flow_ends_is_answered() {
 }
 
 #[tokio::test]
+async fn a_code_starting_with_c_is_typed_whole() {
+    // The CLI copies its link on a lone `c` in the empty field: typed key
+    // by key, such a code would lose its `c`. Written whole, it does not.
+    let mut h = start("success");
+    h.url().await;
+    h.send(FlowCommand::Code("cAbC123#dEf456".into())).await;
+    let seen = h
+        .until(|e| matches!(e, FlowEvent::Complete | FlowEvent::Error { .. }))
+        .await;
+    assert_eq!(seen.last(), Some(&FlowEvent::Complete), "{seen:?}");
+    assert_eq!(h.typed(), "cAbC123#dEf456\r");
+}
+
+#[tokio::test]
 async fn a_good_code_ends_with_the_token_stored() {
     let mut h = start("success");
     assert_eq!(h.next().await, FlowEvent::Progress(FlowStage::Starting));

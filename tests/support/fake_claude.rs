@@ -23,6 +23,9 @@
 //! file where every byte read is appended (to check what the server typed).
 //! `FAKE_CLAUDE_PASTE_DROPS_ENTER=1`: 2.0.14's input, where an Enter read in
 //! the same chunk as the code is taken as part of a paste and dropped.
+//! As the real CLI: a lone `c` in the empty field copies the link (it is not
+//! typed), and with `BROWSER`, `DISPLAY` or `WAYLAND_DISPLAY` set the link
+//! comes 3 s later.
 
 #[path = "fake_claude/print.rs"]
 mod print;
@@ -179,30 +182,33 @@ fn log_input(bytes: &[u8]) {
 }
 
 /// Reads one line of input up to `\r`, without bracketed-paste markers.
-/// `None` when the terminal is gone. With `FAKE_CLAUDE_PASTE_DROPS_ENTER=1`
-/// it behaves as 2.0.14 does: input that arrives several bytes in one read
-/// is a paste, and an Enter inside a paste is dropped; only an Enter read
-/// on its own submits.
+/// `None` when the terminal is gone. As the real CLI: a lone `c` read into
+/// the empty field copies the link instead of being typed (a code typed key
+/// by key would lose a leading `c`; one written whole keeps it). With
+/// `FAKE_CLAUDE_PASTE_DROPS_ENTER=1` it behaves as 2.0.14 does: input that
+/// arrives several bytes in one read is a paste, and an Enter inside a
+/// paste is dropped; only an Enter read on its own submits.
 fn read_line() -> Option<String> {
     let drops_enter = std::env::var("FAKE_CLAUDE_PASTE_DROPS_ENTER").is_ok_and(|v| v == "1");
     let mut line = Vec::new();
     let mut stdin = std::io::stdin().lock();
     loop {
-        // Byte by byte, unless reads are to be told apart as 2.0.14 does:
-        // its event loop reads stdin now and then, so whatever arrived in
+        // 2.0.14's event loop reads now and then, so whatever arrived in
         // between comes as one chunk.
-        let mut chunk = [0u8; 4096];
-        let want = if drops_enter {
+        if drops_enter {
             pause(30);
-            chunk.len()
-        } else {
-            1
-        };
-        let read = match stdin.read(&mut chunk[..want]) {
+        }
+        let mut chunk = [0u8; 4096];
+        let read = match stdin.read(&mut chunk) {
             Ok(0) | Err(_) => return None,
             Ok(n) => &chunk[..n],
         };
         log_input(read);
+        if read == b"c" && line.is_empty() {
+            // Copied to the clipboard, which a PTY does not have: nothing
+            // to see, and nothing typed.
+            continue;
+        }
         let pasted = read.len() > 1;
         for &byte in read {
             if byte == b'\r' || byte == b'\n' {
@@ -288,6 +294,13 @@ fn setup_token() {
             }
         }
         _ => {}
+    }
+    // With a browser to open, the real CLI tries it and waits 3 s first.
+    if ["BROWSER", "DISPLAY", "WAYLAND_DISPLAY"]
+        .iter()
+        .any(|name| std::env::var_os(name).is_some())
+    {
+        pause(3_000);
     }
     let shown = 1;
     show_url(shown);
