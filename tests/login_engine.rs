@@ -432,17 +432,10 @@ fn real_cli() -> PathBuf {
 /// without network, and nothing can reach the internet.
 #[test]
 fn the_real_cli_shows_an_allowed_link_and_fails_the_exchange_without_network() {
-    use support::netns::{run_inside, Place};
-    if let Place::RanInside =
-        run_inside("the_real_cli_shows_an_allowed_link_and_fails_the_exchange_without_network")
-    {
-        return;
-    }
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(real_cli_link_then_network_failure());
+    support::netns::block_on_inside(
+        "the_real_cli_shows_an_allowed_link_and_fails_the_exchange_without_network",
+        real_cli_link_then_network_failure,
+    );
 }
 
 async fn real_cli_link_then_network_failure() {

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use serde_json::json;
 use support::{
-    netns::{run_inside, Place},
+    netns::block_on_inside,
     standin,
     ws::{recv, send},
     ScratchServer, TEST_KEY,
@@ -22,15 +22,10 @@ fn real_cli() -> std::path::PathBuf {
 
 #[test]
 fn the_real_cli_signs_in_through_dispatch_with_no_internet() {
-    if let Place::RanInside = run_inside("the_real_cli_signs_in_through_dispatch_with_no_internet")
-    {
-        return;
-    }
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(sign_in());
+    block_on_inside(
+        "the_real_cli_signs_in_through_dispatch_with_no_internet",
+        sign_in,
+    );
 }
 
 async fn sign_in() {
@@ -154,14 +149,7 @@ async fn sign_in() {
 #[test]
 #[ignore = "make cli-matrix runs it for each CLI version"]
 fn matrix_row() {
-    if let Place::RanInside = run_inside("matrix_row") {
-        return;
-    }
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-        .block_on(matrix());
+    block_on_inside("matrix_row", matrix);
 }
 
 async fn matrix() {

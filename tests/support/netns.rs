@@ -80,3 +80,16 @@ pub fn run_inside(name: &str) -> Place {
     );
     Place::RanInside
 }
+
+/// Runs the async test `name` on a tokio runtime inside its namespace: the
+/// outer run only starts the inner one (see [`run_inside`]).
+pub fn block_on_inside<F: std::future::Future<Output = ()>>(name: &str, work: impl FnOnce() -> F) {
+    if let Place::RanInside = run_inside(name) {
+        return;
+    }
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime")
+        .block_on(work());
+}
