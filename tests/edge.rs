@@ -29,12 +29,8 @@ fn loopback(last: u8) -> IpAddr {
     IpAddr::from([127, 0, 0, last])
 }
 
-fn ws_url(server: &Server) -> String {
-    server.base_url.replacen("http://", "ws://", 1) + "/ws"
-}
-
 async fn connect(server: &Server) -> Ws {
-    connect_as(&ws_url(server), loopback(1))
+    connect_as(&server.ws_url(), loopback(1))
         .await
         .expect("the websocket opens")
 }
@@ -332,7 +328,7 @@ async fn messages_past_64_kib_are_refused_unread_and_a_long_prompt_is_not() {
 #[tokio::test]
 async fn one_address_holds_at_most_its_share_of_sockets() {
     let server = ScratchServer::start(&[("DISPATCH_MAX_SOCKETS_PER_ADDRESS", "4")]);
-    let url = ws_url(&server);
+    let url = server.ws_url();
     let mut held = Vec::new();
     for _ in 0..4 {
         held.push(connect_as(&url, loopback(2)).await.expect("within the cap"));
@@ -361,7 +357,7 @@ async fn one_address_holds_at_most_its_share_of_sockets() {
 #[tokio::test]
 async fn many_keyless_sockets_with_huge_frames_are_all_let_go() {
     let server = ScratchServer::start(&[("DISPATCH_SOCKET_KEY_WAIT_MS", "2000")]);
-    let url = ws_url(&server);
+    let url = server.ws_url();
     let mut sockets = Vec::new();
     for i in 0..120u8 {
         // 30 per address, within the default cap of 32.

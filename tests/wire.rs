@@ -63,7 +63,7 @@ impl Setup {
     }
 
     fn ws_url(&self) -> String {
-        self.server.base_url.replacen("http://", "ws://", 1) + "/ws"
+        self.server.ws_url()
     }
 
     async fn connect(&self) -> Ws {

@@ -70,15 +70,6 @@ impl AddressCap {
             group,
         })
     }
-
-    /// Places `ip`'s group holds now.
-    pub fn open_from(&self, ip: IpAddr) -> usize {
-        self.inner
-            .lock()
-            .get(&address_group(ip))
-            .copied()
-            .unwrap_or(0)
-    }
 }
 
 impl Inner {
@@ -117,7 +108,6 @@ mod tests {
         assert!(cap.try_open(ip("127.0.0.2")).is_none());
         assert!(cap.try_open(ip("127.0.0.3")).is_some());
         drop(a1);
-        assert_eq!(cap.open_from(ip("127.0.0.2")), 1);
         assert!(cap.try_open(ip("127.0.0.2")).is_some());
     }
 

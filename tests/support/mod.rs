@@ -137,6 +137,11 @@ impl Server {
         format!("{}{path}", self.base_url)
     }
 
+    /// The websocket's address.
+    pub fn ws_url(&self) -> String {
+        self.base_url.replacen("http://", "ws://", 1) + "/ws"
+    }
+
     pub fn pid(&self) -> i32 {
         self.child.id() as i32
     }
@@ -406,9 +411,5 @@ impl ScratchServer {
         env.extend_from_slice(extra);
         let server = Server::start(&env);
         ScratchServer { server, _dir: dir }
-    }
-
-    pub fn ws_url(&self) -> String {
-        self.server.base_url.replacen("http://", "ws://", 1) + "/ws"
     }
 }

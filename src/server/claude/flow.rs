@@ -472,7 +472,8 @@ fn busy_error(message: &str) -> Effect {
     })
 }
 
-fn no_flow() -> Effect {
+/// The answer to an ask for a flow that has ended.
+pub fn no_flow() -> Effect {
     Effect::Send(FlowEvent::Error {
         reason: ErrorReason::NoFlow,
         message: "This sign-in has ended. Start a new one.".into(),

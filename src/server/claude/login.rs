@@ -181,7 +181,7 @@ async fn run(
             command,
             FlowCommand::Code(_) | FlowCommand::Retry | FlowCommand::Cancel
         ) {
-            driver.send_ended().await;
+            driver.apply(&mut flow, vec![super::flow::no_flow()]).await;
         }
     }
     driver.pty.kill().await;
@@ -204,19 +204,6 @@ struct Driver {
 }
 
 impl Driver {
-    /// Tells the connection that its ask came after the flow's end.
-    async fn send_ended(&mut self) {
-        if let Some(events) = &self.events {
-            let _ = events
-                .send(FlowEvent::Error {
-                    reason: crate::protocol::ErrorReason::NoFlow,
-                    message: "This sign-in has ended. Start a new one.".into(),
-                    retry: false,
-                })
-                .await;
-        }
-    }
-
     /// Carries out `effects`; `true` once the flow has ended.
     async fn apply(&mut self, flow: &mut LoginFlow, effects: Vec<Effect>) -> bool {
         let mut queue: std::collections::VecDeque<Effect> = effects.into();
