@@ -119,8 +119,15 @@ async fn run(
             read = driver.pty.read(&mut buf) => {
                 let effects = match read {
                     Ok(0) | Err(_) => {
+                        let now = Instant::now();
+                        let mut effects: Vec<_> = screen
+                            .finish()
+                            .into_iter()
+                            .flat_map(|o| flow.observe(o, now))
+                            .collect();
                         let status = driver.exit_status().await;
-                        flow.exited(status)
+                        effects.extend(flow.exited(status));
+                        effects
                     }
                     Ok(n) => {
                         let now = Instant::now();

@@ -185,7 +185,16 @@ pub struct Screen {
     sequence: SequenceState,
     last: Seen,
     token_sent: bool,
+    /// The CLI is gone: what the screen shows now is final.
+    ended: bool,
 }
+
+/// Words both recorded CLIs print after the token, once it is whole.
+const TOKEN_FOLLOWERS: &[&str] = &[
+    "Store this token",
+    "see it again",
+    "CLAUDE_CODE_OAUTH_TOKEN",
+];
 
 /// Rows of history kept above the screen: the CLI's whole session fits.
 const SCROLLBACK: usize = 64;
@@ -207,6 +216,7 @@ impl Screen {
             sequence: SequenceState::Ground,
             last: Seen::default(),
             token_sent: false,
+            ended: false,
         }
     }
 
@@ -267,6 +277,15 @@ impl Screen {
             rest = tail;
         }
         self.parser().process(rest);
+        self.look(&mut out);
+        out
+    }
+
+    /// The last look, once the CLI has exited: the screen is final, so a
+    /// token with nothing recognisable after it counts now.
+    pub fn finish(&mut self) -> Vec<Observation> {
+        self.ended = true;
+        let mut out = Vec::new();
         self.look(&mut out);
         out
     }
@@ -381,15 +400,22 @@ impl Screen {
         is_allowed_url(&text).then_some(text)
     }
 
-    /// The token on the line below the success message, complete only once a
-    /// line after it has been drawn.
+    /// The token on the line below the success message, complete only once
+    /// the advice the CLI prints after it has been drawn (or the CLI has
+    /// exited). Any line below is not enough: 2.1.197 draws the success over
+    /// the old screen with cursor moves and erases what is left of each line
+    /// after writing it, so a token's last line first shows with the end of
+    /// the link that was there before.
     fn token_below(&self, lines: &[String]) -> Option<String> {
         let start = lines
             .iter()
             .position(|l| l.trim_start().starts_with("sk-ant-"))?;
         let is_token_char = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
         let (token, used) = self.join_wrapped(&lines[start..], is_token_char)?;
-        let complete = lines[start + used..].iter().any(|l| !l.trim().is_empty());
+        let complete = self.ended
+            || lines[start + used..]
+                .iter()
+                .any(|l| TOKEN_FOLLOWERS.iter().any(|f| l.contains(f)));
         (complete && token.len() > "sk-ant-".len()).then_some(token)
     }
 

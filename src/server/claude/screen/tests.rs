@@ -43,7 +43,7 @@ fn recordings() -> Vec<Recording> {
             });
         }
     }
-    assert_eq!(out.len(), 20, "all recordings are found");
+    assert_eq!(out.len(), 22, "all recordings are found");
     out
 }
 
@@ -104,6 +104,8 @@ fn expected_kinds(rec: &Recording) -> Vec<&'static str> {
         }
         "code" => failed_exchange(vec!["url", "prompt", "error:Network"]),
         "close" | "sigterm" | "idle" => vec!["url", "prompt"],
+        "mockserver" if exchanging => vec!["url", "prompt", "exchanging", "success"],
+        "mockserver" => vec!["url", "prompt", "success"],
         other => panic!("no expectation for {name} ({other})"),
     }
 }
@@ -299,7 +301,7 @@ fn a_token_is_read_whole_on_wide_and_narrow_screens() {
 }
 
 #[test]
-fn a_token_counts_only_once_the_line_after_it_is_drawn() {
+fn a_token_counts_only_once_the_advice_after_it_is_drawn() {
     let bytes = success_bytes(40);
     let text = String::from_utf8_lossy(&bytes);
     let end_of_token = text.find("Store").unwrap();
@@ -634,4 +636,34 @@ proptest::proptest! {
         lines.extend(after);
         proptest::prop_assert_eq!(join_link(&lines), link);
     }
+}
+
+#[test]
+fn real_success_screens_give_the_whole_token() {
+    let token = format!(
+        "sk-ant-oat01-MockTokenForDispatchTests_{}-AA",
+        "x".repeat(60)
+    );
+    for rec in recordings()
+        .iter()
+        .filter(|r| r.name.ends_with("success-mockserver"))
+    {
+        let whole = observe(rec, &[&rec.raw]);
+        assert_eq!(
+            success_token(&whole).as_deref(),
+            Some(token.as_str()),
+            "{}",
+            rec.name
+        );
+    }
+}
+
+#[test]
+fn a_token_with_nothing_known_after_it_counts_when_the_cli_exits() {
+    let bytes = format!(
+        "\x1b[2G\u{2714} Long-lived authentication token created\r\r\n\r\r\n{TOKEN}\r\r\n\r\r\nSomething new\r\r\n"
+    );
+    let mut s = screen(24, 200);
+    assert_eq!(success_token(&s.feed(bytes.as_bytes())), None);
+    assert_eq!(success_token(&s.finish()).as_deref(), Some(TOKEN));
 }
