@@ -307,6 +307,67 @@ async fn a_rejected_code_lets_the_person_paste_another() {
 }
 
 #[tokio::test]
+async fn a_2_1_197_cli_shows_a_new_link_after_a_refused_code_and_signs_in() {
+    // 2.1.197 draws a hard-wrapped full link without OSC 8, says "Request
+    // failed with status code 400" for a refused code, and after Enter
+    // shows the link with a new `state`: a code pasted for the old link
+    // is not typed, the person is told, and the next code signs in.
+    let tmp = tempfile::tempdir().unwrap();
+    let cli = support::fake_cli(
+        tmp.path(),
+        "claude-2.1.197",
+        &[
+            ("FAKE_CLAUDE_AS", "2.1.197"),
+            ("FAKE_CLAUDE_SCENARIO", "rejected"),
+        ],
+    );
+    let timeouts = Timeouts {
+        url: Duration::from_secs(10),
+        ..short_timeouts()
+    };
+    let mut h = start_with(Some(cli), "", timeouts, Duration::from_secs(600));
+    let first = h.url().await;
+    assert!(
+        first.starts_with("https://claude.com/cai/oauth/authorize?code=true&client_id="),
+        "{first}"
+    );
+    h.send(FlowCommand::Code("wrong#code".into())).await;
+    let (reason, message, retry) = h.error().await;
+    assert_eq!(
+        (reason, retry),
+        (ErrorReason::InvalidCode, true),
+        "{message}"
+    );
+    assert!(message.contains("status code 400"), "{message}");
+    h.send(FlowCommand::Code("old-link#code".into())).await;
+    let second = h.url().await;
+    assert_ne!(first, second);
+    assert_eq!(
+        first.split("&state=").next(),
+        second.split("&state=").next(),
+        "the same challenge, a new state"
+    );
+    let (reason, message, _) = h.error().await;
+    assert_eq!(reason, ErrorReason::InvalidCode);
+    assert!(message.contains("link has changed"), "{message}");
+    h.send(FlowCommand::Code("success-new#code".into())).await;
+    let seen = h
+        .until(|e| matches!(e, FlowEvent::Complete | FlowEvent::Error { .. }))
+        .await;
+    assert_eq!(seen.last(), Some(&FlowEvent::Complete), "{seen:?}");
+    assert_eq!(
+        h.store
+            .load()
+            .unwrap()
+            .expect("stored")
+            .secret
+            .expose_secret(),
+        FAKE_TOKEN
+    );
+    assert_eq!(h.finished().await, Some(FlowOutcome::Completed));
+}
+
+#[tokio::test]
 async fn the_retry_scenario_succeeds_on_the_second_code() {
     let mut h = start("retry");
     h.url().await;
