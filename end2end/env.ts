@@ -15,6 +15,7 @@ export const NO_CLI_PORT = BASE + 11; // CLAUDE_CLI points nowhere
 export const SHORT_FLOW_PORT = BASE + 12; // CLAUDE_AUTH_TIMEOUT=3000
 export const SLOW_URL_PORT = BASE + 13; // the CLI shows its link after 30 s
 export const QUIET_SOCKET_PORT = BASE + 14; // idle sockets closed after 1.5 s
+export const QUESTION_PORT = BASE + 15; // the CLI asks something unknown before its link
 
 export const REPO = path.resolve(__dirname, '..');
 export const SERVER_BIN = path.join(REPO, 'target/release/dispatch');

@@ -13,6 +13,7 @@ import {
   SHORT_FLOW_PORT,
   SLOW_URL_PORT,
   QUIET_SOCKET_PORT,
+  QUESTION_PORT,
 } from './env';
 
 // Tests run against the release build (`make build`) and the fake CLI
@@ -108,5 +109,8 @@ export default defineConfig({
     server(SLOW_URL_PORT, { FAKE_CLAUDE_SCENARIO: 'slow-url', FAKE_CLAUDE_URL_DELAY_MS: '30000' }),
     // Sockets with nothing to do are closed after 1.5 s (not 10 minutes).
     server(QUIET_SOCKET_PORT, { DISPATCH_SOCKET_IDLE_MS: '1500' }),
+    // A CLI that asks a question Dispatch does not know before its link;
+    // its screen goes to the page after 1 s (not 20).
+    server(QUESTION_PORT, { FAKE_CLAUDE_SCENARIO: 'question', DISPATCH_NO_LINK_MS: '1000' }),
   ],
 });

@@ -114,6 +114,7 @@ async fn main() -> anyhow::Result<()> {
             lifetime: config.auth_timeout(),
             timeouts: Timeouts {
                 resume_grace: std::time::Duration::from_millis(config.resume_grace_ms),
+                url: std::time::Duration::from_millis(config.no_link_ms),
                 ..Timeouts::default()
             },
             allowed_origins: config.allowed_origins.clone(),

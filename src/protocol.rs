@@ -7,6 +7,7 @@ pub mod code;
 pub mod project;
 pub mod rest;
 pub mod session;
+pub mod terminal;
 
 /// How a `claude` started by Dispatch would be signed in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -118,16 +119,22 @@ pub mod client_event {
     pub const RETRY: &str = "claude.auth.retry";
     pub const CANCEL: &str = "claude.auth.cancel";
     pub const RESUME: &str = "claude.auth.resume";
+    /// Text typed into the CLI's live screen.
+    pub const TYPE: &str = "claude.auth.type";
+    /// A key pressed on the CLI's live screen.
+    pub const KEY: &str = "claude.auth.key";
     pub const PROMPT: &str = "claude.session.prompt";
     pub const SESSION_CANCEL: &str = "claude.session.cancel";
     /// Every one of them (the fuzzers speak the whole protocol).
-    pub const ALL: [&str; 8] = [
+    pub const ALL: [&str; 10] = [
         HELLO,
         START,
         CODE,
         RETRY,
         CANCEL,
         RESUME,
+        TYPE,
+        KEY,
         PROMPT,
         SESSION_CANCEL,
     ];
@@ -172,7 +179,20 @@ pub struct ResumeData {
     pub flow: String,
 }
 
-/// Where a login flow stands (`claude.auth.progress`).
+/// `claude.auth.type`: printable text for the CLI's live screen.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct TypeData {
+    pub key: String,
+    pub text: String,
+}
+
+/// `claude.auth.key`: one key for the CLI's live screen.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+pub struct KeyData {
+    pub key: String,
+    pub name: terminal::TerminalKey,
+}
+
 /// `claude.session.prompt`: run `prompt` in `project`; `sessionId` continues
 /// the conversation the CLI reported.
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -184,6 +204,7 @@ pub struct PromptData {
     pub session_id: Option<String>,
 }
 
+/// Where a login flow stands (`claude.auth.progress`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FlowStage {
@@ -209,6 +230,18 @@ pub enum ServerEvent {
         /// When the flow ends by itself, in milliseconds since the Unix epoch.
         #[serde(rename = "expiresAt")]
         expires_at: u64,
+    },
+    /// The CLI showed no link Dispatch could read: its screen as text
+    /// (secrets masked), sent again as it changes, to be answered with
+    /// `claude.auth.type` and `claude.auth.key` until a link appears.
+    #[serde(rename = "claude.auth.screen")]
+    Screen {
+        flow: String,
+        lines: Vec<String>,
+        /// The line that says what went wrong, when the CLI printed one
+        /// (`ERROR …`, `Error: …`): shown first.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        problem: Option<String>,
     },
     #[serde(rename = "claude.auth.complete")]
     Complete { success: bool },

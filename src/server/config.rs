@@ -74,6 +74,12 @@ pub struct Config {
           value_parser = clap::value_parser!(u64).range(100..))]
     pub resume_grace_ms: u64,
 
+    /// How long the CLI may take to show a sign-in link before its screen
+    /// goes to the browser to be answered by hand, in ms.
+    #[arg(long, env = "DISPATCH_NO_LINK_MS", default_value_t = 20_000, hide = true,
+          value_parser = clap::value_parser!(u64).range(100..))]
+    pub no_link_ms: u64,
+
     /// Live login flows at once, server-wide.
     #[arg(long, env = "DISPATCH_MAX_FLOWS", default_value_t = 8,
           value_parser = clap::value_parser!(u32).range(1..))]
@@ -289,6 +295,7 @@ mod tests {
                 "DISPATCH_MAX_FLOWS",
                 "DISPATCH_MAX_SESSIONS",
                 "DISPATCH_MAX_SOCKETS_PER_ADDRESS",
+                "DISPATCH_NO_LINK_MS",
                 "DISPATCH_PROJECTS_ROOT",
                 "DISPATCH_PROMPT_TIMEOUT",
                 "DISPATCH_RESUME_GRACE_MS",

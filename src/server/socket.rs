@@ -259,6 +259,11 @@ impl Connection {
                 instructions: super::claude::flow::URL_INSTRUCTIONS.to_owned(),
                 expires_at: epoch_ms(expires_at),
             },
+            FlowEvent::Screen { lines, problem } => ServerEvent::Screen {
+                flow,
+                lines,
+                problem,
+            },
             FlowEvent::Complete => ServerEvent::Complete { success: true },
             FlowEvent::Error {
                 reason,
@@ -319,7 +324,12 @@ impl Connection {
         // Turning the login off stops sign-ins; a cancel and the sessions still work.
         let signs_in = matches!(
             request,
-            Request::Start | Request::Code(_) | Request::Retry | Request::Resume(_)
+            Request::Start
+                | Request::Code(_)
+                | Request::Retry
+                | Request::Resume(_)
+                | Request::Type(_)
+                | Request::Key(_)
         );
         if signs_in && !self.state.login.enabled {
             return Err(ServerEvent::error(
@@ -339,6 +349,8 @@ impl Connection {
             Request::Code(code) => self.command(FlowCommand::Code(code)).await,
             Request::Retry => self.command(FlowCommand::Retry).await,
             Request::Cancel => self.command(FlowCommand::Cancel).await,
+            Request::Type(text) => self.command(FlowCommand::Type(text)).await,
+            Request::Key(key) => self.command(FlowCommand::Key(key)).await,
             Request::Prompt(prompt) => self.prompt(prompt).await,
             Request::SessionCancel => match self.session.as_mut() {
                 Some(session) => {

@@ -19,6 +19,11 @@
 //!   In other scenarios that variable, and `FAKE_CLAUDE_EXCHANGE_DELAY_MS`,
 //!   add a pause before the link and before each outcome.
 //! - `no-url`: a screen nobody expected, and no URL, ever.
+//! - `question`: before the link, a choice no recorded version asks (moved
+//!   with the arrow keys or picked by number, confirmed with Enter), with a
+//!   token on screen; then the link, as `network`.
+//! - `crash-start`: what 1.0.128 does: an `ERROR` line and a stack trace,
+//!   and no exit.
 //! - `foreign-url`: a URL on a host that is not Claude's.
 //!
 //! A code whose first part names a scenario before a `-` (`rejected-x#y`,

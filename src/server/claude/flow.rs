@@ -11,7 +11,10 @@ use super::{
     code::{self, AuthCode},
     screen::{OAuthErrorKind, Observation},
 };
-use crate::protocol::{ErrorReason, FlowStage};
+use crate::protocol::{
+    terminal::{check_typed, TerminalKey},
+    ErrorReason, FlowStage,
+};
 
 /// The flow's clocks, other than its whole lifetime.
 #[derive(Clone, Copy, Debug)]
@@ -47,6 +50,11 @@ pub enum FlowEvent {
         url: String,
         expires_at: Instant,
     },
+    /// The CLI's screen, while it shows something Dispatch cannot read.
+    Screen {
+        lines: Vec<String>,
+        problem: Option<String>,
+    },
     Complete,
     Error {
         reason: ErrorReason,
@@ -65,6 +73,14 @@ pub enum Effect {
     PressEnter,
     /// Store the token, then call [`LoginFlow::stored`] with the outcome.
     StoreToken(Token),
+    /// From now on, send the screen as it changes (a few times a second at
+    /// most), and log it whole (secrets masked): no link could be read.
+    StreamScreen,
+    /// Send the screen now, changed or not (a resumed connection, an
+    /// answer to a key).
+    SendScreen,
+    /// Write what the person typed or pressed on the live screen.
+    Write(Vec<u8>),
     /// Kill the CLI and forget the flow.
     End,
 }
@@ -100,6 +116,9 @@ enum State {
     Retrying {
         pending: Option<AuthCode>,
     },
+    /// No link could be read in time: the person answers the CLI's screen
+    /// by hand (type, keys) until a link appears.
+    Live,
     /// The token is being stored.
     Storing,
     Ended,
@@ -137,6 +156,11 @@ impl LoginFlow {
         self.state == State::Ended
     }
 
+    /// Whether the person answers the CLI's screen by hand now.
+    pub fn is_live(&self) -> bool {
+        self.state == State::Live
+    }
+
     pub fn expires_at(&self) -> Instant {
         self.expires_at
     }
@@ -160,6 +184,11 @@ impl LoginFlow {
         match (observation, &mut self.state) {
             (Observation::Url(url), State::Starting | State::WaitingForCode) => {
                 self.url_deadline = None;
+                self.state = State::WaitingForCode;
+                self.url = Some(url.clone());
+                self.send_url(url)
+            }
+            (Observation::Url(url), State::Live) => {
                 self.state = State::WaitingForCode;
                 self.url = Some(url.clone());
                 self.send_url(url)
@@ -288,6 +317,9 @@ impl LoginFlow {
             State::Starting => vec![busy_error(
                 "The sign-in link is not ready yet. Wait for it, then paste the code.",
             )],
+            State::Live => vec![busy_error(
+                "There is no sign-in link yet: answer the CLI's screen until one appears, then paste the code.",
+            )],
             State::Validating | State::Storing => {
                 vec![busy_error(
                     "A code is being checked already. Wait for the answer.",
@@ -318,6 +350,34 @@ impl LoginFlow {
                 "The flow is busy; wait for its answer before asking for a new link.",
             )],
         }
+    }
+
+    /// The person typed `text` on the live screen.
+    pub fn type_text(&mut self, text: &str) -> Vec<Effect> {
+        if self.state != State::Live {
+            return self.not_live();
+        }
+        match check_typed(text) {
+            Ok(text) => vec![Effect::Write(text.as_bytes().to_vec()), Effect::SendScreen],
+            Err(error) => vec![busy_error(&error.to_string())],
+        }
+    }
+
+    /// The person pressed `key` on the live screen.
+    pub fn press_key(&mut self, key: TerminalKey) -> Vec<Effect> {
+        if self.state != State::Live {
+            return self.not_live();
+        }
+        vec![Effect::Write(key.bytes().to_vec()), Effect::SendScreen]
+    }
+
+    fn not_live(&self) -> Vec<Effect> {
+        if self.is_ended() {
+            return vec![no_flow()];
+        }
+        vec![busy_error(
+            "The CLI's screen is not shown now: Dispatch reads it itself. Use the sign-in's own steps.",
+        )]
     }
 
     /// The person ended the flow.
@@ -354,6 +414,7 @@ impl LoginFlow {
             State::Validating | State::Storing => {
                 vec![Effect::Send(FlowEvent::Progress(FlowStage::Validating))]
             }
+            State::Live => vec![Effect::SendScreen],
             State::Failed => vec![Effect::Send(FlowEvent::Error {
                 reason: ErrorReason::InvalidCode,
                 message: "The last code did not work. Paste a new one, or ask for a new link."
@@ -365,14 +426,23 @@ impl LoginFlow {
     }
 
     /// The CLI closed its terminal (exited) with `status`.
-    pub fn exited(&mut self, status: Option<u32>) -> Vec<Effect> {
+    /// `said` is what its screen says went wrong (its error line, else its
+    /// last lines; secrets masked), if anything.
+    pub fn exited(&mut self, status: Option<u32>, said: Option<String>) -> Vec<Effect> {
         match self.state {
             State::Ended | State::Storing => Vec::new(),
             _ => {
                 let how = status.map_or("".to_owned(), |s| format!(" (exit status {s})"));
+                let said = said
+                    .filter(|s| !s.trim().is_empty())
+                    .map_or(String::new(), |s| {
+                        format!(" It said: {}.", s.trim_end_matches('.'))
+                    });
                 self.end(
                     ErrorReason::CliFailed,
-                    format!("The Claude CLI stopped unexpectedly{how}. Start the sign-in again."),
+                    format!(
+                        "The Claude CLI stopped unexpectedly{how}.{said} Start the sign-in again."
+                    ),
                 )
             }
         }
@@ -397,9 +467,8 @@ impl LoginFlow {
         }
     }
 
-    /// The clock moved to `now`; `screen_tail` is the last lines of the
-    /// screen (secrets masked), named when the CLI showed no URL.
-    pub fn tick(&mut self, now: Instant, screen_tail: impl FnOnce() -> String) -> Vec<Effect> {
+    /// The clock moved to `now`.
+    pub fn tick(&mut self, now: Instant) -> Vec<Effect> {
         if self.is_ended() {
             return Vec::new();
         }
@@ -417,11 +486,12 @@ impl LoginFlow {
             );
         }
         if due(self.url_deadline) {
-            let tail = screen_tail();
-            return self.end(
-                ErrorReason::CliFailed,
-                format!("The Claude CLI showed no sign-in link within {} s. Its screen ended with: {tail}", self.timeouts.url.as_secs()),
-            );
+            // A CLI that asks something new, or shows a link in a way the
+            // reader does not know, is answered by the person instead of
+            // failing: the flow's lifetime still bounds it.
+            self.url_deadline = None;
+            self.state = State::Live;
+            return vec![Effect::StreamScreen];
         }
         if due(self.exchange_deadline) {
             return self.end(

@@ -14,13 +14,20 @@ use super::{
     pty::{PtyProcess, COLUMNS, ROWS},
     screen::Screen,
 };
-use crate::{protocol::AuthMethod, server::metrics::FlowOutcome};
+use crate::{
+    protocol::{terminal::TerminalKey, AuthMethod},
+    server::metrics::FlowOutcome,
+};
 
 /// What a connection can ask of its flow.
 pub enum FlowCommand {
     Code(String),
     Retry,
     Cancel,
+    /// Text typed on the live screen.
+    Type(String),
+    /// A key pressed on the live screen.
+    Key(TerminalKey),
     /// The connection dropped: keep the flow for the resume grace.
     Detach,
     /// A connection takes the flow (back); events go to `events` from now on.
@@ -89,8 +96,12 @@ pub fn prepare(
 /// enough that nobody notices.
 const ENTER_AFTER_CODE: std::time::Duration = std::time::Duration::from_millis(100);
 
-/// Lines of the screen named when the CLI shows something unexpected.
+/// Lines of the screen named when the CLI stops unexpectedly.
 const TAIL_LINES: usize = 6;
+
+/// The live screen is sent at most this often (it changes with every
+/// frame of a spinner).
+const SCREEN_EVERY: std::time::Duration = std::time::Duration::from_millis(250);
 
 async fn run(
     pty: PtyProcess,
@@ -108,8 +119,10 @@ async fn run(
         events: Some(events),
         store: settings.store,
         outcome: None,
+        screen_asks: Vec::new(),
     };
     let mut ended = driver.apply(&mut flow, first).await;
+    let mut live = LiveScreen::default();
     // PTY reads come in at most 4 KiB.
     let mut buf = vec![0u8; 4096];
     let mut commands_open = true;
@@ -126,18 +139,22 @@ async fn run(
                             .flat_map(|o| flow.observe(o, now))
                             .collect();
                         let status = driver.exit_status().await;
-                        effects.extend(flow.exited(status));
+                        effects.extend(flow.exited(status, Some(screen.last_words(TAIL_LINES))));
                         effects
                     }
                     Ok(n) => {
                         let now = Instant::now();
                         let observed = screen.feed(&buf[..n]);
+                        if live.streaming {
+                            live.changed = true;
+                        }
+                        let effects = observed.into_iter().flat_map(|o| flow.observe(o, now)).collect();
                         // Most of a flow's life is spent waiting for the
                         // person: the screen is written down and its grid
                         // (~300 KiB) freed after every read, so only the
                         // flows being read at this instant hold one.
                         screen.park();
-                        observed.into_iter().flat_map(|o| flow.observe(o, now)).collect()
+                        effects
                     }
                 };
                 // Once the terminal is gone, nothing more can happen.
@@ -150,6 +167,8 @@ async fn run(
                     Some(FlowCommand::Code(code)) => flow.submit_code(&code, now),
                     Some(FlowCommand::Retry) => flow.retry(now),
                     Some(FlowCommand::Cancel) => flow.cancel(),
+                    Some(FlowCommand::Type(text)) => flow.type_text(&text),
+                    Some(FlowCommand::Key(key)) => flow.press_key(key),
                     Some(FlowCommand::Shutdown) => flow.shut_down(),
                     Some(FlowCommand::Detach) => {
                         driver.events = None;
@@ -169,15 +188,34 @@ async fn run(
                 ended = driver.apply(&mut flow, effects).await;
             }
             _ = sleep_until(deadline) => {
-                // The screen is asked for only when the CLI showed no link.
-                let effects = flow.tick(Instant::now(), || {
-                    let lines = screen.tail(TAIL_LINES);
-                    tracing::warn!(screen = ?lines, "the Claude CLI showed no sign-in link");
-                    lines.join(" / ")
-                });
+                let effects = flow.tick(Instant::now());
                 ended = driver.apply(&mut flow, effects).await;
             }
+            _ = sleep_until(live.due()) => {
+                live.send(&mut driver, &mut screen).await;
+            }
         }
+        // What the flow asked of the live screen: start streaming it, or
+        // send it now.
+        for ask in driver.screen_asks.drain(..) {
+            match ask {
+                Effect::StreamScreen => {
+                    live.streaming = true;
+                    tracing::warn!(
+                        screen = ?screen.tail(usize::MAX),
+                        "the Claude CLI showed no sign-in link Dispatch can read; its screen goes to the browser"
+                    );
+                    live.owed = true;
+                }
+                _ => live.owed = true,
+            }
+        }
+        if !flow.is_live() {
+            // A link came (or the flow ended): no screen after it.
+            live.streaming = false;
+            live.owed = false;
+        }
+        screen.park();
     }
     // What was asked while the flow ended is answered, never dropped:
     // closing the inbox makes later asks fail at once (the connection
@@ -195,6 +233,42 @@ async fn run(
     driver.outcome
 }
 
+/// The live screen's sending: at most every [`SCREEN_EVERY`], only when it
+/// changed, or when it is owed (a resume, an answer to a key).
+#[derive(Default)]
+struct LiveScreen {
+    streaming: bool,
+    changed: bool,
+    owed: bool,
+    sent_at: Option<tokio::time::Instant>,
+    last: Option<Vec<String>>,
+}
+
+impl LiveScreen {
+    /// When to look at the screen next, if there is reason to.
+    fn due(&self) -> Option<tokio::time::Instant> {
+        if !(self.owed || (self.streaming && self.changed)) {
+            return None;
+        }
+        let now = tokio::time::Instant::now();
+        Some(self.sent_at.map_or(now, |at| (at + SCREEN_EVERY).max(now)))
+    }
+
+    async fn send(&mut self, driver: &mut Driver, screen: &mut Screen) {
+        let lines = screen.visible();
+        let owed = std::mem::take(&mut self.owed);
+        self.changed = false;
+        if !owed && self.last.as_ref() == Some(&lines) {
+            return;
+        }
+        self.sent_at = Some(tokio::time::Instant::now());
+        self.last = Some(lines.clone());
+        let problem = screen.problem();
+        screen.park();
+        driver.send(FlowEvent::Screen { lines, problem }).await;
+    }
+}
+
 async fn sleep_until(deadline: Option<tokio::time::Instant>) {
     match deadline {
         Some(d) => tokio::time::sleep_until(d).await,
@@ -208,6 +282,8 @@ struct Driver {
     store: Arc<CredentialStore>,
     /// How the flow ended, once it has (for the metrics).
     outcome: Option<FlowOutcome>,
+    /// Screen effects, carried out by the loop (which owns the screen).
+    screen_asks: Vec<Effect>,
 }
 
 impl Driver {
@@ -231,13 +307,13 @@ impl Driver {
                     };
                     if let Err(error) = typed.await {
                         tracing::warn!(%error, "typing the code into the CLI failed");
-                        queue.extend(flow.exited(None));
+                        queue.extend(flow.exited(None, None));
                     }
                 }
                 Effect::PressEnter => {
                     if let Err(error) = self.pty.write_all(b"\r").await {
                         tracing::warn!(%error, "pressing Enter in the CLI failed");
-                        queue.extend(flow.exited(None));
+                        queue.extend(flow.exited(None, None));
                     }
                 }
                 Effect::StoreToken(token) => {
@@ -258,6 +334,13 @@ impl Driver {
                     }
                     queue.extend(flow.stored(saved));
                 }
+                Effect::Write(bytes) => {
+                    if let Err(error) = self.pty.write_all(&bytes).await {
+                        tracing::warn!(%error, "writing to the CLI failed");
+                        queue.extend(flow.exited(None, None));
+                    }
+                }
+                ask @ (Effect::StreamScreen | Effect::SendScreen) => self.screen_asks.push(ask),
                 Effect::End => ended = true,
             }
         }

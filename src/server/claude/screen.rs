@@ -304,6 +304,39 @@ impl Screen {
         kept[kept.len().saturating_sub(n)..].to_vec()
     }
 
+    /// The screen's rows as a person sees them, secrets masked, without
+    /// the blank rows below the last text: the live screen's lines.
+    pub fn visible(&mut self) -> Vec<String> {
+        let screen = self.parser().screen();
+        let cols = screen.size().1.get();
+        let mut rows: Vec<String> = screen
+            .rows(0, cols)
+            .map(|r| mask_secrets(r.trim_end()))
+            .collect();
+        while rows.last().is_some_and(|r| r.is_empty()) {
+            rows.pop();
+        }
+        rows
+    }
+
+    /// The line that says what went wrong, scrollback included, secrets
+    /// masked: a crashed CLI's `ERROR …` or `Error: …`, not the stack trace
+    /// below it. The first such line: what came after is its consequence.
+    pub fn problem(&mut self) -> Option<String> {
+        self.lines()
+            .iter()
+            .map(|l| l.trim())
+            .find(|l| l.contains("ERROR") || l.contains("Error:") || l.starts_with("Error "))
+            .map(mask_secrets)
+    }
+
+    /// What a CLI that stopped leaves to say: its error line, else its last
+    /// lines.
+    pub fn last_words(&mut self, tail: usize) -> String {
+        self.problem()
+            .unwrap_or_else(|| self.tail(tail).join(" / "))
+    }
+
     /// Every line, scrollback first.
     fn lines(&mut self) -> Vec<String> {
         // vt100 shows scrollback by moving the view; read it, then go back.

@@ -5,7 +5,8 @@
 use serde::de::DeserializeOwned;
 
 use crate::protocol::{
-    client_event, ClientFrame, CodeData, ErrorReason, KeyOnly, PromptData, ResumeData, ServerEvent,
+    client_event, terminal::TerminalKey, ClientFrame, CodeData, ErrorReason, KeyData, KeyOnly,
+    PromptData, ResumeData, ServerEvent, TypeData,
 };
 
 /// The sign-in events' limit: larger ones get a clear error. (The
@@ -21,6 +22,9 @@ pub enum Request {
     Retry,
     Cancel,
     Resume(String),
+    /// Text for the CLI's live screen (checked by the flow).
+    Type(String),
+    Key(TerminalKey),
     Prompt(PromptData),
     SessionCancel,
 }
@@ -84,6 +88,14 @@ fn read_parsed(
         client_event::RESUME => {
             let d = data::<ResumeData>(&frame)?;
             (d.key, Request::Resume(d.flow))
+        }
+        client_event::TYPE => {
+            let d = data::<TypeData>(&frame)?;
+            (d.key, Request::Type(d.text))
+        }
+        client_event::KEY => {
+            let d = data::<KeyData>(&frame)?;
+            (d.key, Request::Key(d.name))
         }
         client_event::PROMPT => {
             let d = data::<PromptData>(&frame)?;

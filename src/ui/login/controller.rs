@@ -5,7 +5,11 @@ use leptos::prelude::*;
 
 use super::model::{Effect, LoginModel, Outgoing};
 use crate::{
-    protocol::{code::CodeError, ServerEvent},
+    protocol::{
+        code::CodeError,
+        terminal::{TerminalKey, TypedError},
+        ServerEvent,
+    },
     ui::session::Session,
 };
 
@@ -72,6 +76,22 @@ impl LoginController {
             .unwrap_or(Err(CodeError::Empty))?;
         self.run(vec![effect]);
         Ok(())
+    }
+
+    /// Text for the CLI's live screen; `Err` (nothing sent) with why not.
+    pub fn type_text(self, text: &str) -> Result<(), TypedError> {
+        let effect = self
+            .model
+            .try_update(|m| m.type_text(text))
+            .unwrap_or(Err(TypedError::Empty))?;
+        self.run(vec![effect]);
+        Ok(())
+    }
+
+    /// A key for the CLI's live screen.
+    pub fn press(self, key: TerminalKey) {
+        let effect = self.model.try_update(|m| m.press(key));
+        self.run(effect.into_iter().collect());
     }
 
     pub fn new_link(self) {

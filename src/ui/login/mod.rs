@@ -1,6 +1,7 @@
 //! The Claude login section: its model, its socket, its screens.
 
 pub mod controller;
+pub mod live;
 pub mod model;
 mod outcome;
 mod prompt;

@@ -4,6 +4,7 @@
 
 use crate::protocol::{
     code::{normalize_code, CodeError},
+    terminal::{check_typed, TerminalKey, TypedError},
     ErrorReason, FlowStage, ServerEvent,
 };
 
@@ -19,6 +20,9 @@ pub enum Phase {
     WaitingForCode,
     /// The code is being checked.
     Validating,
+    /// The CLI showed something Dispatch cannot read: its screen, answered
+    /// by hand until a link appears.
+    LiveScreen,
     /// Signed in just now.
     Succeeded,
     /// The flow failed; `LoginModel::error` says how, and whether it can go on.
@@ -58,6 +62,9 @@ pub enum Outgoing {
     Retry,
     Cancel,
     Resume(String),
+    /// Text for the CLI's live screen.
+    Type(String),
+    Key(TerminalKey),
     Prompt {
         project: String,
         prompt: String,
@@ -91,6 +98,10 @@ pub struct LoginModel {
     pub error: Option<ShownError>,
     /// A notice that is not an error (e.g. "the link expired; here is a new one").
     pub notice: Option<String>,
+    /// The CLI's screen, while the phase is [`Phase::LiveScreen`].
+    pub screen: Vec<String>,
+    /// The line on that screen that says what went wrong, if any.
+    pub problem: Option<String>,
     auto_restarts: u32,
 }
 
@@ -99,7 +110,7 @@ impl LoginModel {
     pub fn in_flow(&self) -> bool {
         matches!(
             self.phase,
-            Phase::Preparing | Phase::WaitingForCode | Phase::Validating
+            Phase::Preparing | Phase::WaitingForCode | Phase::Validating | Phase::LiveScreen
         ) || (self.phase == Phase::Failed && self.error.as_ref().is_some_and(|e| e.retry))
     }
 
@@ -145,6 +156,19 @@ impl LoginModel {
         }
     }
 
+    /// Text typed for the CLI's live screen. Checked here first, as on the server.
+    pub fn type_text(&mut self, text: &str) -> Result<Effect, TypedError> {
+        let text = check_typed(text)?;
+        self.error = None;
+        Ok(Effect::Send(Outgoing::Type(text.to_owned())))
+    }
+
+    /// A key pressed for the CLI's live screen.
+    pub fn press(&mut self, key: TerminalKey) -> Effect {
+        self.error = None;
+        Effect::Send(Outgoing::Key(key))
+    }
+
     /// "Cancel": back to the prompt.
     pub fn cancel(&mut self) -> Option<Effect> {
         let live = self.in_flow();
@@ -181,6 +205,8 @@ impl LoginModel {
                 let first = self.url.is_none();
                 self.flow = Some(flow);
                 self.url = Some(url);
+                self.screen.clear();
+                self.problem = None;
                 self.expires_at = Some(expires_at);
                 self.phase = Phase::WaitingForCode;
                 self.error = None;
@@ -189,6 +215,17 @@ impl LoginModel {
                 } else {
                     Vec::new()
                 }
+            }
+            ServerEvent::Screen {
+                flow,
+                lines,
+                problem,
+            } => {
+                self.flow = Some(flow);
+                self.phase = Phase::LiveScreen;
+                self.screen = lines;
+                self.problem = problem;
+                Vec::new()
             }
             ServerEvent::Complete { .. } => {
                 *self = LoginModel {
@@ -237,6 +274,11 @@ impl LoginModel {
             }
             ErrorReason::Cancelled if !error.message.contains("restarting") => {
                 *self = LoginModel::default();
+                Vec::new()
+            }
+            // Something typed on the live screen was refused: the screen stays.
+            ErrorReason::BadRequest if error.retry && self.phase == Phase::LiveScreen => {
+                self.error = Some(error);
                 Vec::new()
             }
             // A refused code keeps the input (and the link) for another try.

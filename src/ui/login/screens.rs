@@ -1,6 +1,6 @@
-//! The sign-in's later screens (the code step, success, failure) live in a
-//! WASM chunk of their own: a first load only shows the status and the
-//! prompt, so it does without them. The chunk is fetched when a flow starts,
+//! The sign-in's later screens (the code step, the CLI's live screen,
+//! success, failure) live in a WASM chunk of their own: a first load only
+//! shows the status and the prompt, so it does without them. The chunk is fetched when a flow starts,
 //! while the CLI prepares the link.
 
 use std::{
@@ -16,6 +16,7 @@ use leptos::{
 
 use super::{
     controller::LoginController,
+    live::LiveScreenStep,
     model::{Phase, ShownError},
     outcome::{Failure, Success},
     steps::{CodeStep, Waiting},
@@ -124,6 +125,7 @@ fn later_screen(
 ) -> Result<AnyView, SplitLoaderError> {
     Ok(match (phase, error) {
         (Phase::WaitingForCode, _) => view! { <CodeStep/> }.into_any(),
+        (Phase::LiveScreen, _) => view! { <LiveScreenStep/> }.into_any(),
         (Phase::Succeeded, _) => view! { <Success method/> }.into_any(),
         (Phase::Failed, Some(error)) => view! { <Failure error/> }.into_any(),
         _ => ().into_any(),

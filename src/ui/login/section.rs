@@ -33,6 +33,7 @@ pub fn ClaudeAuthSection() -> impl IntoView {
         Phase::Preparing => "Preparing authentication.",
         Phase::WaitingForCode => "The sign-in link is ready. Open it, then paste the code.",
         Phase::Validating => "Validating the authorization code.",
+        Phase::LiveScreen => "The Claude CLI is asking something: its screen is shown below.",
         Phase::Succeeded => "Claude AI connected successfully.",
         Phase::Failed => "Sign-in failed.",
     };

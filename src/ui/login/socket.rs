@@ -20,7 +20,8 @@ use serde::Serialize;
 
 use super::{controller::LoginController, model::Outgoing};
 use crate::protocol::{
-    client_event, close_code, CodeData, KeyOnly, PromptData, ResumeData, ServerEvent,
+    client_event, close_code, CodeData, KeyData, KeyOnly, PromptData, ResumeData, ServerEvent,
+    TypeData,
 };
 use crate::ui::{
     backoff::{sleep, until_ok, Backoff},
@@ -93,6 +94,8 @@ fn frame(outgoing: Outgoing, key: String) -> Option<String> {
         Outgoing::Retry => encode(client_event::RETRY, KeyOnly { key }),
         Outgoing::Cancel => encode(client_event::CANCEL, KeyOnly { key }),
         Outgoing::Resume(flow) => encode(client_event::RESUME, ResumeData { key, flow }),
+        Outgoing::Type(text) => encode(client_event::TYPE, TypeData { key, text }),
+        Outgoing::Key(name) => encode(client_event::KEY, KeyData { key, name }),
         Outgoing::Prompt {
             project,
             prompt,

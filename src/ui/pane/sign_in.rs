@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use crate::ui::login::{controller::LoginController, model::Phase};
+use crate::ui::login::{controller::LoginController, live::LiveScreenStep, model::Phase};
 
 #[component]
 pub fn InlineSignIn() -> impl IntoView {
@@ -43,6 +43,7 @@ pub fn InlineSignIn() -> impl IntoView {
                     </p>
                 }
                 .into_any(),
+                Phase::LiveScreen => view! { <LiveScreenStep/> }.into_any(),
                 Phase::Succeeded => view! { <p class="ok">"Signed in."</p> }.into_any(),
                 Phase::Failed => view! {
                     <p class="hint">"The sign-in did not go through."</p>

@@ -5,7 +5,7 @@
 use std::{io::Read, time::Duration};
 
 use super::look::{Failure, Version};
-use super::term::{out, raw_mode, size, Region};
+use super::term::{out, paragraph, raw_mode, size, Region};
 
 const DEFAULT_TOKEN: &str = "sk-ant-oat01-FAKEfakeFAKEfake0123456789_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-0123456789abcdefAA";
 /// How long both versions try a browser before they show the link.
@@ -188,12 +188,25 @@ pub fn run(version: Version) {
     match scenario.as_str() {
         "slow-url" => pause(env_ms("FAKE_CLAUDE_URL_DELAY_MS").unwrap_or(30_000)),
         "no-url" => {
-            region.draw(&super::term::paragraph(
+            region.draw(&paragraph(
                 1,
                 "Something nobody expected happened here.",
                 cols,
                 "",
             ));
+            loop {
+                pause(60_000);
+            }
+        }
+        "question" => {
+            if !ask_a_question(&mut region, cols) {
+                return;
+            }
+        }
+        "crash-start" => {
+            // What 1.0.128 does on `setup-token`: an ink error and its stack,
+            // and no exit.
+            region.draw(&crash_screen(cols));
             loop {
                 pause(60_000);
             }
@@ -271,4 +284,93 @@ pub fn run(version: Version) {
         }
         continue 'sign_in;
     }
+}
+
+/// A question no recorded version asks, before the link: a choice moved
+/// with the arrows (or picked by its number) and confirmed with Enter. It
+/// shows a token, which must never reach the browser unmasked. `false`
+/// when the terminal is gone.
+fn ask_a_question(region: &mut Region, cols: usize) -> bool {
+    let options = ["Dark mode", "Light mode"];
+    let mut chosen = 0;
+    let mut stdin = std::io::stdin().lock();
+    loop {
+        let mut lines = paragraph(
+            1,
+            "Choose the text style that looks best with your terminal",
+            cols,
+            "",
+        );
+        for (i, option) in options.iter().enumerate() {
+            let mark = if i == chosen { "❯" } else { " " };
+            lines.push(format!("\x1b[2G{mark} {}. {option}", i + 1));
+        }
+        lines.push(String::new());
+        lines.extend(paragraph(
+            1,
+            "An old token was found (sk-ant-oat01-QUESTIONxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx-AA); it will be replaced.",
+            cols,
+            "",
+        ));
+        lines.extend(paragraph(1, "Enter to confirm · Esc to exit", cols, ""));
+        region.draw(&lines);
+        let mut chunk = [0u8; 64];
+        let read = match stdin.read(&mut chunk) {
+            Ok(0) | Err(_) => return false,
+            Ok(n) => &chunk[..n],
+        };
+        log_input(read);
+        // Keys may arrive together in one read ("2\r"): each counts.
+        let mut rest = read;
+        while !rest.is_empty() {
+            let len = match rest {
+                [0x1b, b'[', b'A', ..] => {
+                    chosen = chosen.saturating_sub(1);
+                    3
+                }
+                [0x1b, b'[', b'B', ..] => {
+                    chosen = (chosen + 1).min(options.len() - 1);
+                    3
+                }
+                [b'1', ..] => {
+                    chosen = 0;
+                    1
+                }
+                [b'2', ..] => {
+                    chosen = 1;
+                    1
+                }
+                [b'\r', ..] => {
+                    let choice = format!("Text style: {}", options[chosen]);
+                    region.draw(&paragraph(1, &choice, cols, ""));
+                    return true;
+                }
+                _ => 1,
+            };
+            rest = &rest[len..];
+        }
+    }
+}
+
+fn crash_screen(cols: usize) -> Vec<String> {
+    let mut lines = vec![String::new()];
+    lines.extend(paragraph(
+        1,
+        "ERROR useAppState cannot be called outside of an <AppStateProvider />",
+        cols,
+        "",
+    ));
+    lines.push(String::new());
+    for frame in [
+        "- useAppState (file:///usr/lib/node_modules/@anthropic-ai/claude-code/cli.js:1404:2204)",
+        "- SetupToken (file:///usr/lib/node_modules/@anthropic-ai/claude-code/cli.js:2311:118)",
+        "- renderWithHooks (file:///usr/lib/node_modules/@anthropic-ai/claude-code/cli.js:80:10123)",
+        "- mountIndeterminateComponent (file:///usr/lib/node_modules/@anthropic-ai/claude-code/cli.js:82:1510)",
+        "- beginWork (file:///usr/lib/node_modules/@anthropic-ai/claude-code/cli.js:84:3301)",
+        "- performUnitOfWork (file:///usr/lib/node_modules/@anthropic-ai/claude-code/cli.js:90:2045)",
+        "- workLoopSync (file:///usr/lib/node_modules/@anthropic-ai/claude-code/cli.js:90:1810)",
+    ] {
+        lines.extend(paragraph(2, frame, cols, ""));
+    }
+    lines
 }

@@ -231,27 +231,87 @@ fn retry_while_waiting_sends_the_same_url_again() {
 }
 
 #[test]
-fn no_url_within_twenty_seconds_fails_with_the_screen() {
+fn no_url_within_twenty_seconds_shows_the_screen_to_the_person() {
     let (mut flow, now) = started();
     assert_eq!(
-        flow.tick(
-            now + URL_TIMEOUT - Duration::from_millis(1),
-            || unreachable!()
-        ),
+        flow.tick(now + URL_TIMEOUT - Duration::from_millis(1)),
         vec![]
     );
-    let effects = flow.tick(now + URL_TIMEOUT, || "Something odd".into());
-    assert_eq!(error_of(&effects), Some((ErrorReason::CliFailed, false)));
-    assert!(
-        matches!(&effects[0], Effect::Send(FlowEvent::Error { message, .. }) if message.contains("Something odd"))
+    assert_eq!(flow.tick(now + URL_TIMEOUT), vec![Effect::StreamScreen]);
+    assert!(flow.is_live());
+    // Not ended: the flow's lifetime still bounds it.
+    assert_eq!(flow.next_deadline(), Some(now + LIFETIME));
+    let effects = flow.tick(now + LIFETIME);
+    assert_eq!(error_of(&effects), Some((ErrorReason::Expired, false)));
+}
+
+/// A flow whose CLI showed no link in time.
+fn live() -> (LoginFlow, Instant) {
+    let (mut flow, now) = started();
+    flow.tick(now + URL_TIMEOUT);
+    (flow, now + URL_TIMEOUT)
+}
+
+#[test]
+fn the_live_screen_takes_printable_text_and_keys() {
+    let (mut flow, _) = live();
+    assert_eq!(
+        flow.type_text("2"),
+        vec![Effect::Write(b"2".to_vec()), Effect::SendScreen]
     );
-    assert!(ends(&effects));
+    assert_eq!(
+        flow.press_key(TerminalKey::Down),
+        vec![Effect::Write(b"\x1b[B".to_vec()), Effect::SendScreen]
+    );
+    for bad in ["", "a\r", "\x1b[2J", &"x".repeat(513)] {
+        assert_eq!(
+            error_of(&flow.type_text(bad)),
+            Some((ErrorReason::BadRequest, true)),
+            "{bad:?}"
+        );
+    }
+    assert_eq!(flow.resume(), vec![Effect::SendScreen]);
+}
+
+#[test]
+fn keys_and_text_go_nowhere_while_dispatch_reads_the_screen_itself() {
+    let (mut flow, now) = waiting();
+    assert_eq!(
+        error_of(&flow.type_text("2")),
+        Some((ErrorReason::BadRequest, true))
+    );
+    assert_eq!(
+        error_of(&flow.press_key(TerminalKey::Enter)),
+        Some((ErrorReason::BadRequest, true))
+    );
+    flow.cancel();
+    assert_eq!(
+        error_of(&flow.type_text("2")),
+        Some((ErrorReason::NoFlow, false))
+    );
+    let _ = now;
+}
+
+#[test]
+fn a_link_on_the_live_screen_goes_on_as_usual() {
+    let (mut flow, now) = live();
+    assert_eq!(
+        error_of(&flow.submit_code("a#b", now)),
+        Some((ErrorReason::BadRequest, true))
+    );
+    let effects = flow.observe(Observation::Url(URL.into()), now);
+    assert!(matches!(&effects[0], Effect::Send(FlowEvent::Url { url, .. }) if url == URL));
+    assert!(!flow.is_live());
+    assert!(matches!(
+        flow.submit_code("a#b", now)[0],
+        Effect::TypeCode(_)
+    ));
 }
 
 #[test]
 fn an_exchange_without_answer_times_out() {
     let (mut flow, now) = validating();
-    let effects = flow.tick(now + EXCHANGE_TIMEOUT, String::new);
+    let effects = flow.tick(now + EXCHANGE_TIMEOUT);
     assert_eq!(error_of(&effects), Some((ErrorReason::Timeout, false)));
     assert!(ends(&effects));
 }
@@ -260,14 +320,10 @@ fn an_exchange_without_answer_times_out() {
 fn the_whole_flow_expires() {
     let (mut flow, now) = waiting();
     assert_eq!(flow.next_deadline(), Some(now + LIFETIME));
-    let effects = flow.tick(now + LIFETIME, String::new);
+    let effects = flow.tick(now + LIFETIME);
     assert_eq!(error_of(&effects), Some((ErrorReason::Expired, false)));
     assert!(ends(&effects));
-    assert_eq!(
-        flow.tick(now + LIFETIME * 2, String::new),
-        vec![],
-        "ends once"
-    );
+    assert_eq!(flow.tick(now + LIFETIME * 2), vec![], "ends once");
 }
 
 #[test]
@@ -290,10 +346,10 @@ fn cancel_ends_the_flow_and_later_commands_find_no_flow() {
 #[test]
 fn the_cli_dying_mid_flow_is_a_cli_failure() {
     let (mut flow, _) = validating();
-    let effects = flow.exited(Some(1));
+    let effects = flow.exited(Some(1), Some("ERROR boom".into()));
     assert_eq!(error_of(&effects), Some((ErrorReason::CliFailed, false)));
     assert!(
-        matches!(&effects[0], Effect::Send(FlowEvent::Error { message, .. }) if message.contains("exit status 1"))
+        matches!(&effects[0], Effect::Send(FlowEvent::Error { message, .. }) if message.contains("exit status 1") && message.contains("It said: ERROR boom."))
     );
 }
 
@@ -304,7 +360,7 @@ fn the_cli_exiting_after_success_is_normal() {
         Observation::Success(SecretString::from("sk-ant-oat01-x")),
         now,
     );
-    assert_eq!(flow.exited(Some(0)), vec![]);
+    assert_eq!(flow.exited(Some(0), None), vec![]);
     assert_eq!(flow.stored(Ok(()))[0], Effect::Send(FlowEvent::Complete));
 }
 
@@ -318,7 +374,7 @@ fn a_detached_flow_waits_for_resume_then_ends() {
     assert_eq!(flow.next_deadline(), Some(now + LIFETIME));
 
     flow.detach(now);
-    let effects = flow.tick(now + RESUME_GRACE, String::new);
+    let effects = flow.tick(now + RESUME_GRACE);
     assert_eq!(error_of(&effects), Some((ErrorReason::Expired, false)));
     assert!(ends(&effects));
 }

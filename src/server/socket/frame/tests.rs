@@ -23,7 +23,8 @@ fn events() -> Vec<&'static str> {
         "claude.auth.start ",
         "claude.session.",
         "",
-        "claude.auth.type",
+        "claude.auth.typ",
+        "claude.auth.keys",
     ];
     client_event::ALL.into_iter().chain(near_misses).collect()
 }
@@ -35,6 +36,8 @@ const FIELDS: &[&str] = &[
     "project",
     "prompt",
     "sessionId",
+    "text",
+    "name",
     "KEY",
     "",
 ];
@@ -79,6 +82,8 @@ fn valid_frame() -> impl Strategy<Value = String> {
         Just(json!({"event": "hello", "data": {"key": "k"}}).to_string()),
         Just(json!({"event": "claude.auth.code", "data": {"key": "k", "code": "a#b"}}).to_string()),
         Just(json!({"event": "claude.auth.resume", "data": {"key": "k", "flow": "f"}}).to_string()),
+        Just(json!({"event": "claude.auth.type", "data": {"key": "k", "text": "2"}}).to_string()),
+        Just(json!({"event": "claude.auth.key", "data": {"key": "k", "name": "down"}}).to_string()),
         Just(
             json!({"event": "claude.session.prompt", "data": {"key": "k", "project": "p",
                 "prompt": "hi", "sessionId": "3f2b8c1e-9d4a-4b7e-8f00-1a2b3c4d5e6f"}})
@@ -198,4 +203,28 @@ fn sizes_are_per_event() {
     let prompt = json!({"event": "claude.session.prompt",
         "data": {"key": "k", "project": "p", "prompt": "語".repeat(8_000)}});
     assert!(read(&prompt.to_string()).is_ok());
+}
+
+#[test]
+fn live_screen_frames_are_read_with_their_key_names() {
+    let Ok(Frame {
+        request: Request::Key(key),
+        ..
+    }) = read(r#"{"event":"claude.auth.key","data":{"key":"k","name":"backspace"}}"#)
+    else {
+        panic!("a key frame is read");
+    };
+    assert_eq!(key, crate::protocol::terminal::TerminalKey::Backspace);
+    let Err(Unread {
+        answer: ServerEvent::Error { error, .. },
+        ..
+    }) = read(r#"{"event":"claude.auth.key","data":{"key":"k","name":"f13"}}"#)
+    else {
+        panic!("an unknown key is refused");
+    };
+    assert!(error.contains("claude.auth.key"), "{error}");
+    assert!(matches!(
+        read(r#"{"event":"claude.auth.type","data":{"key":"k","text":"yes"}}"#),
+        Ok(Frame { request: Request::Type(t), .. }) if t == "yes"
+    ));
 }

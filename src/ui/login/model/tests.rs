@@ -1,6 +1,7 @@
 //! Every screen change of the login section.
 
 use super::*;
+use crate::protocol::terminal::{TerminalKey, TypedError};
 
 fn url_event(flow: &str, url: &str) -> ServerEvent {
     ServerEvent::Url {
@@ -190,4 +191,63 @@ fn a_new_link_after_a_retry_does_not_steal_focus_again() {
     assert_eq!(m.on_event(url_event("f1", "https://claude.ai/z")), vec![]);
     assert_eq!(m.phase, Phase::WaitingForCode);
     assert_eq!(m.error, None);
+}
+
+fn screen_event(lines: &[&str], problem: Option<&str>) -> ServerEvent {
+    ServerEvent::Screen {
+        flow: "f1".into(),
+        lines: lines.iter().map(|l| (*l).to_owned()).collect(),
+        problem: problem.map(Into::into),
+    }
+}
+
+#[test]
+fn a_screen_shows_the_cli_live_until_its_link_comes() {
+    let mut m = LoginModel::default();
+    m.start();
+    assert_eq!(
+        m.on_event(screen_event(&["Choose", "❯ 1. Dark"], None)),
+        vec![]
+    );
+    assert_eq!(m.phase, Phase::LiveScreen);
+    assert_eq!(m.screen, vec!["Choose", "❯ 1. Dark"]);
+    assert!(m.in_flow(), "a dropped socket resumes it");
+    assert_eq!(
+        m.reconnected(),
+        Some(Effect::Send(Outgoing::Resume("f1".into())))
+    );
+
+    assert_eq!(
+        m.press(TerminalKey::Down),
+        Effect::Send(Outgoing::Key(TerminalKey::Down))
+    );
+    assert_eq!(
+        m.type_text("2"),
+        Ok(Effect::Send(Outgoing::Type("2".into())))
+    );
+    assert_eq!(m.type_text("2\r"), Err(TypedError::ControlCharacters));
+    assert_eq!(m.type_text(""), Err(TypedError::Empty));
+
+    // Something the server refused keeps the screen, with the reason.
+    m.on_event(error(ErrorReason::BadRequest, true));
+    assert_eq!(m.phase, Phase::LiveScreen);
+    assert!(m.error.is_some());
+
+    assert_eq!(
+        m.on_event(url_event("f1", "https://claude.ai/a")),
+        vec![Effect::FocusCode]
+    );
+    assert_eq!(m.phase, Phase::WaitingForCode);
+    assert!(m.screen.is_empty());
+    assert_eq!(m.problem, None);
+}
+
+#[test]
+fn a_crashed_cli_shows_its_problem_and_ends_with_the_flow() {
+    let mut m = LoginModel::default();
+    m.start();
+    m.on_event(screen_event(&["ERROR boom", "- at x"], Some("ERROR boom")));
+    assert_eq!(m.problem.as_deref(), Some("ERROR boom"));
+    m.on_event(error(ErrorReason::Expired, false));
+    assert_ne!(m.phase, Phase::LiveScreen);
 }
