@@ -165,8 +165,10 @@ async fn a_crashed_cli_shows_its_error_line_first() {
     let frame = screen_with(&mut ws, "workLoopSync").await;
     assert_eq!(
         frame["data"]["problem"],
-        "ERROR useAppState cannot be called outside of an <AppStateProvider />"
+        "ERROR  useAppState cannot be called outside of an <AppStateProvider />"
     );
+    // Scrolled away by the source lines below it, and still named.
+    assert!(!lines(&frame).join("\n").contains("useAppState cannot"));
     send(&mut ws, "claude.auth.cancel", json!({"key": TEST_KEY})).await;
     let (_, cancelled) = until(&mut ws, "claude.auth.error").await;
     assert_eq!(cancelled["data"]["reason"], "cancelled");

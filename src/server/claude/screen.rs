@@ -187,6 +187,9 @@ pub struct Screen {
     token_sent: bool,
     /// The CLI is gone: what the screen shows now is final.
     ended: bool,
+    /// The first line that said what went wrong, kept: a crash's stack
+    /// (1.0.128 prints minified source) scrolls it away within a screen.
+    problem: Option<String>,
 }
 
 /// Words both recorded CLIs print after the token, once it is whole.
@@ -217,6 +220,7 @@ impl Screen {
             last: Seen::default(),
             token_sent: false,
             ended: false,
+            problem: None,
         }
     }
 
@@ -319,15 +323,11 @@ impl Screen {
         rows
     }
 
-    /// The line that says what went wrong, scrollback included, secrets
-    /// masked: a crashed CLI's `ERROR …` or `Error: …`, not the stack trace
-    /// below it. The first such line: what came after is its consequence.
-    pub fn problem(&mut self) -> Option<String> {
-        self.lines()
-            .iter()
-            .map(|l| l.trim())
-            .find(|l| l.contains("ERROR") || l.contains("Error:") || l.starts_with("Error "))
-            .map(mask_secrets)
+    /// The first line that said what went wrong, secrets masked: a crashed
+    /// CLI's `ERROR …` (ink) or `…Error: …` (a JavaScript exception), not
+    /// the stack trace below it.
+    pub fn problem(&self) -> Option<String> {
+        self.problem.clone()
     }
 
     /// What a CLI that stopped leaves to say: its error line, else its last
@@ -352,6 +352,9 @@ impl Screen {
 
     fn look(&mut self, out: &mut Vec<Observation>) {
         let lines = self.lines();
+        if self.problem.is_none() {
+            self.problem = lines.iter().find_map(|l| problem_line(l));
+        }
         let seen = self.read(&lines);
         if seen == self.last {
             return;
@@ -499,6 +502,17 @@ fn next_look_point(bytes: &[u8]) -> Option<usize> {
         i += 1;
     }
     None
+}
+
+/// `line`, masked, if it says what went wrong: it starts with `ERROR ` (ink's
+/// error screen) or with an exception's name and a colon (`Error: …`,
+/// `TypeError: …`). Lines of source code quoted below those never do.
+fn problem_line(line: &str) -> Option<String> {
+    let line = line.trim();
+    let exception = line.split_once(": ").is_some_and(|(name, _)| {
+        name.ends_with("Error") && name.chars().all(|c| c.is_ascii_alphanumeric())
+    });
+    (line.starts_with("ERROR ") || exception).then(|| mask_secrets(line))
 }
 
 /// How many lines, from the first, one wrapped run of `belongs` characters spans.

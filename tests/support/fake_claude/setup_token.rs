@@ -352,22 +352,34 @@ fn ask_a_question(region: &mut Region, cols: usize) -> bool {
     }
 }
 
+/// 1.0.128's crash, as it shows in a PTY: ink's `ERROR` line, then the
+/// minified source around the fault (long lines, which scroll the error
+/// line off the screen and out of any short scrollback), then the stack.
 fn crash_screen(cols: usize) -> Vec<String> {
     let mut lines = vec![String::new()];
     lines.extend(paragraph(
         1,
-        "ERROR useAppState cannot be called outside of an <AppStateProvider />",
+        "ERROR  useAppState cannot be called outside of an <AppStateProvider />",
         cols,
         "",
     ));
     lines.push(String::new());
+    for n in 0..40 {
+        lines.extend(paragraph(
+            1,
+            &format!(
+                "{n}: Y=jU1.get(A);if(!Y)return;ge1(Y[B],(I)=>{{I(Q,Z,G)}})}},xeQ=(A,B,Q,Z)=>{{let{{listener:G,errHandler:Y,rawEmitter:I}}=Z;if(!Q.persistent)return J}};throw new Error(\"state: \"+A);{}",
+                "x".repeat(300)
+            ),
+            cols,
+            "",
+        ));
+    }
     for frame in [
         "- useAppState (file:///usr/lib/node_modules/@anthropic-ai/claude-code/cli.js:1404:2204)",
         "- SetupToken (file:///usr/lib/node_modules/@anthropic-ai/claude-code/cli.js:2311:118)",
         "- renderWithHooks (file:///usr/lib/node_modules/@anthropic-ai/claude-code/cli.js:80:10123)",
-        "- mountIndeterminateComponent (file:///usr/lib/node_modules/@anthropic-ai/claude-code/cli.js:82:1510)",
         "- beginWork (file:///usr/lib/node_modules/@anthropic-ai/claude-code/cli.js:84:3301)",
-        "- performUnitOfWork (file:///usr/lib/node_modules/@anthropic-ai/claude-code/cli.js:90:2045)",
         "- workLoopSync (file:///usr/lib/node_modules/@anthropic-ai/claude-code/cli.js:90:1810)",
     ] {
         lines.extend(paragraph(2, frame, cols, ""));

@@ -667,3 +667,22 @@ fn a_token_with_nothing_known_after_it_counts_when_the_cli_exits() {
     assert_eq!(success_token(&s.feed(bytes.as_bytes())), None);
     assert_eq!(success_token(&s.finish()).as_deref(), Some(TOKEN));
 }
+
+#[test]
+fn the_first_error_line_is_kept_once_scrolled_away_and_code_is_no_error_line() {
+    let mut s = screen(24, 80);
+    let mut bytes =
+        String::from("Welcome\r\n let{errHandler:Y}=Z;throw new Error(\"state: \"+A)\r\n");
+    bytes.push_str(" TypeError: Cannot read properties of undefined (reading 'sk-ant-oat01-abcdefghijklmnop')\r\n");
+    bytes.push_str(" ERROR  a later one\r\n");
+    for n in 0..200 {
+        bytes.push_str(&format!("    at frame{n} (cli.js:{n}:1)\r\n"));
+    }
+    s.feed(bytes.as_bytes());
+    assert_eq!(
+        s.problem().as_deref(),
+        Some("TypeError: Cannot read properties of undefined (reading ********")
+    );
+    assert!(s.visible().iter().all(|l| !l.contains("TypeError")));
+    assert_eq!(screen(24, 80).problem(), None);
+}
