@@ -1,5 +1,7 @@
 //! Types both sides of the wire share: the only code the browser and the
-//! server have in common. Field names follow DESIGN.md (camelCase on the wire).
+//! server have in common. Names on the wire are those of the original
+//! Dispatch (camelCase fields, `claude.auth.*` events), as the README's
+//! protocol section lists them.
 
 use serde::{Deserialize, Serialize};
 

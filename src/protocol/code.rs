@@ -1,4 +1,4 @@
-//! The shape of an authorization code (DESIGN.md): whitespace removed, then
+//! The shape of an authorization code: whitespace removed, then
 //! `^[A-Za-z0-9_-]+#[A-Za-z0-9_-]+$`, at most 512 characters. Shared so the
 //! browser gives the same answer as the server, as the person types.
 

@@ -1,5 +1,5 @@
 //! The server's configuration: every setting is a flag and an environment
-//! variable (DESIGN.md, "Names and configuration").
+//! variable, listed in the README's "Configuration".
 
 use std::{
     net::{IpAddr, SocketAddr},

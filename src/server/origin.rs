@@ -1,4 +1,4 @@
-//! The websocket's `Origin` check (DESIGN.md, "Security model"): a browser
+//! The websocket's `Origin` check (docs/security.md): a browser
 //! page may open the socket only from the app's own origin or one the
 //! operator allowed. A client that sends no `Origin` (a script, not a
 //! browser) goes on to the key check; `Origin: null` never passes.

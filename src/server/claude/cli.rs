@@ -1,6 +1,6 @@
 //! Finding the `claude` binary and asking its version.
 //!
-//! Order (DESIGN.md): `CLAUDE_CLI`, then `node_modules/.bin/claude` (in the
+//! Order: `CLAUDE_CLI`, then `node_modules/.bin/claude` (in the
 //! working directory, then in each folder above the `dispatch` binary, so an
 //! installed tree works from any directory), then `claude` on `PATH`.
 

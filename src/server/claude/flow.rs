@@ -29,8 +29,8 @@ pub struct Timeouts {
 }
 
 impl Default for Timeouts {
-    /// DESIGN.md's: 20 s to the URL, 45 s for the exchange (the CLI's own
-    /// limit is 30 s), 120 s to resume.
+    /// 20 s to the URL (then the live screen), 45 s for the exchange (the
+    /// CLI's own limit is 30 s), 120 s to resume: the README's protocol.
     fn default() -> Self {
         Self {
             url: Duration::from_secs(20),

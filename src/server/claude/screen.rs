@@ -15,7 +15,8 @@ use secrecy::SecretString;
 
 use super::sequence::SequenceState;
 
-/// Hosts a sign-in URL may point to (DESIGN.md).
+/// Hosts a sign-in URL may point to: those the recorded CLIs use, and the
+/// console host older ones used (README, "How a login runs on the server").
 pub const ALLOWED_HOSTS: &[&str] = &[
     "claude.ai",
     "claude.com",
