@@ -1,7 +1,7 @@
 //! Types both sides of the wire share: the only code the browser and the
 //! server have in common. Names on the wire are those of the original
-//! Dispatch (camelCase fields, `claude.auth.*` events), as the README's
-//! protocol section lists them.
+//! Dispatch (camelCase fields, `claude.auth.*` events), as docs/protocol.md
+//! lists them.
 
 use serde::{Deserialize, Serialize};
 

@@ -20,8 +20,8 @@ use super::{
     state::{AppState, KeyRefusal},
 };
 
-/// A REST failure: its HTTP status and the JSON body the README's
-/// "HTTP API" gives (`{success: false, error, reason}`).
+/// A REST failure: its HTTP status and the JSON body docs/protocol.md
+/// gives (`{success: false, error, reason}`).
 #[derive(Debug, thiserror::Error)]
 pub enum ApiFailure {
     #[error("This needs the access key: send it as `Authorization: Bearer <key>`.")]

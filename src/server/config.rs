@@ -1,5 +1,5 @@
 //! The server's configuration: every setting is a flag and an environment
-//! variable, listed in the README's "Configuration".
+//! variable, listed in docs/deployment.md, "Configuration".
 
 use std::{
     net::{IpAddr, SocketAddr},

@@ -1,5 +1,5 @@
 //! `/ws`: one task per connection, at most one login flow per connection,
-//! the events of the wire protocol (README). Every frame is checked (size,
+//! the events of the wire protocol (docs/protocol.md). Every frame is checked (size,
 //! JSON, event, fields, key) before anything reaches a flow, and every
 //! mistake is answered with a `claude.auth.error`; the connection stays.
 //!

@@ -30,7 +30,7 @@ pub struct Timeouts {
 
 impl Default for Timeouts {
     /// 20 s to the URL (then the live screen), 45 s for the exchange (the
-    /// CLI's own limit is 30 s), 120 s to resume: the README's protocol.
+    /// CLI's own limit is 30 s), 120 s to resume (docs/protocol.md).
     fn default() -> Self {
         Self {
             url: Duration::from_secs(20),

@@ -16,7 +16,7 @@ use secrecy::SecretString;
 use super::sequence::SequenceState;
 
 /// Hosts a sign-in URL may point to: those the recorded CLIs use, and the
-/// console host older ones used (README, "How a login runs on the server").
+/// console host older ones used (docs/architecture.md, "How a login runs").
 pub const ALLOWED_HOSTS: &[&str] = &[
     "claude.ai",
     "claude.com",
