@@ -112,36 +112,6 @@ impl ApiError {
     }
 }
 
-/// Browser -> server websocket events, by name (`event` of the frame).
-pub mod client_event {
-    /// The first frame of a socket: only the key, answered `hello {}`.
-    pub const HELLO: &str = "hello";
-    pub const START: &str = "claude.auth.start";
-    pub const CODE: &str = "claude.auth.code";
-    pub const RETRY: &str = "claude.auth.retry";
-    pub const CANCEL: &str = "claude.auth.cancel";
-    pub const RESUME: &str = "claude.auth.resume";
-    /// Text typed into the CLI's live screen.
-    pub const TYPE: &str = "claude.auth.type";
-    /// A key pressed on the CLI's live screen.
-    pub const KEY: &str = "claude.auth.key";
-    pub const PROMPT: &str = "claude.session.prompt";
-    pub const SESSION_CANCEL: &str = "claude.session.cancel";
-    /// Every one of them (the fuzzers speak the whole protocol).
-    pub const ALL: [&str; 10] = [
-        HELLO,
-        START,
-        CODE,
-        RETRY,
-        CANCEL,
-        RESUME,
-        TYPE,
-        KEY,
-        PROMPT,
-        SESSION_CANCEL,
-    ];
-}
-
 /// The server's own websocket close codes (4000-4999 belong to the
 /// application). The page does not reconnect on these until it needs the
 /// socket again: reconnecting would only be closed the same way.
@@ -152,52 +122,103 @@ pub mod close_code {
     pub const IDLE: u16 = 4408;
 }
 
-/// A browser -> server frame as it arrives: the event's name and its data,
-/// read further once the name is known (so each mistake gets its own answer).
-#[derive(Clone, Debug, Deserialize, Serialize)]
-pub struct ClientFrame {
-    pub event: String,
-    #[serde(default)]
-    pub data: serde_json::Value,
+/// Browser -> server frames: `{"event": "<name>", "data": {"key": …, …}}`.
+/// The one definition of what a client may send: the page builds these,
+/// the server reads them (after checking the frame's size and the event's
+/// name, so each mistake gets its own answer). Every event carries the
+/// access key; the page's model leaves it empty and its socket signs each
+/// event as it sends it ([`ClientEvent::with_key`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", content = "data")]
+pub enum ClientEvent {
+    /// The first frame of a socket: only the key, answered `hello {}`.
+    #[serde(rename = "hello")]
+    Hello { key: String },
+    #[serde(rename = "claude.auth.start")]
+    Start { key: String },
+    #[serde(rename = "claude.auth.code")]
+    Code { key: String, code: String },
+    #[serde(rename = "claude.auth.retry")]
+    Retry { key: String },
+    #[serde(rename = "claude.auth.cancel")]
+    Cancel { key: String },
+    #[serde(rename = "claude.auth.resume")]
+    Resume { key: String, flow: String },
+    /// Text typed into the CLI's live screen.
+    #[serde(rename = "claude.auth.type")]
+    Type { key: String, text: String },
+    /// A key pressed on the CLI's live screen.
+    #[serde(rename = "claude.auth.key")]
+    Key {
+        key: String,
+        name: terminal::TerminalKey,
+    },
+    #[serde(rename = "claude.session.prompt")]
+    Prompt(PromptData),
+    #[serde(rename = "claude.session.cancel")]
+    SessionCancel { key: String },
 }
 
-/// `claude.auth.start`, `.retry`, `.cancel`: only the access key.
-#[derive(Clone, Debug, Deserialize, Serialize)]
-pub struct KeyOnly {
-    pub key: String,
-}
+impl ClientEvent {
+    /// Every event's name, as on the wire (a test holds it to the enum).
+    pub const NAMES: [&'static str; 10] = [
+        "hello",
+        "claude.auth.start",
+        "claude.auth.code",
+        "claude.auth.retry",
+        "claude.auth.cancel",
+        "claude.auth.resume",
+        "claude.auth.type",
+        "claude.auth.key",
+        "claude.session.prompt",
+        "claude.session.cancel",
+    ];
 
-/// `claude.auth.code`.
-#[derive(Clone, Debug, Deserialize, Serialize)]
-pub struct CodeData {
-    pub key: String,
-    pub code: String,
-}
+    /// The access key the event carries.
+    pub fn key(&self) -> &str {
+        match self {
+            ClientEvent::Hello { key }
+            | ClientEvent::Start { key }
+            | ClientEvent::Code { key, .. }
+            | ClientEvent::Retry { key }
+            | ClientEvent::Cancel { key }
+            | ClientEvent::Resume { key, .. }
+            | ClientEvent::Type { key, .. }
+            | ClientEvent::Key { key, .. }
+            | ClientEvent::Prompt(PromptData { key, .. })
+            | ClientEvent::SessionCancel { key } => key,
+        }
+    }
 
-/// `claude.auth.resume`.
-#[derive(Clone, Debug, Deserialize, Serialize)]
-pub struct ResumeData {
-    pub key: String,
-    pub flow: String,
-}
+    /// The event, signed with `access_key`.
+    pub fn with_key(mut self, access_key: String) -> Self {
+        match &mut self {
+            ClientEvent::Hello { key }
+            | ClientEvent::Start { key }
+            | ClientEvent::Code { key, .. }
+            | ClientEvent::Retry { key }
+            | ClientEvent::Cancel { key }
+            | ClientEvent::Resume { key, .. }
+            | ClientEvent::Type { key, .. }
+            | ClientEvent::Key { key, .. }
+            | ClientEvent::Prompt(PromptData { key, .. })
+            | ClientEvent::SessionCancel { key } => *key = access_key,
+        }
+        self
+    }
 
-/// `claude.auth.type`: printable text for the CLI's live screen.
-#[derive(Clone, Debug, Deserialize, Serialize)]
-pub struct TypeData {
-    pub key: String,
-    pub text: String,
-}
-
-/// `claude.auth.key`: one key for the CLI's live screen.
-#[derive(Clone, Debug, Deserialize, Serialize)]
-pub struct KeyData {
-    pub key: String,
-    pub name: terminal::TerminalKey,
+    /// A Claude pane's event (`claude.session.*`), not the sign-in's.
+    pub fn is_session(&self) -> bool {
+        matches!(
+            self,
+            ClientEvent::Prompt(_) | ClientEvent::SessionCancel { .. }
+        )
+    }
 }
 
 /// `claude.session.prompt`: run `prompt` in `project`; `sessionId` continues
 /// the conversation the CLI reported.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Serialize)]
 pub struct PromptData {
     pub key: String,
     pub project: String,
@@ -371,6 +392,99 @@ mod tests {
             .unwrap(),
             serde_json::json!({"event": "claude.auth.progress", "data": {"flow": "f", "stage": "waiting_for_code"}})
         );
+    }
+
+    /// One of each client event, with the exact text the wire has always
+    /// carried for it (the key first in `data`, then the fields in order).
+    fn client_events() -> Vec<(ClientEvent, &'static str)> {
+        let k = || "k".to_owned();
+        vec![
+            (
+                ClientEvent::Hello { key: k() },
+                r#"{"event":"hello","data":{"key":"k"}}"#,
+            ),
+            (
+                ClientEvent::Start { key: k() },
+                r#"{"event":"claude.auth.start","data":{"key":"k"}}"#,
+            ),
+            (
+                ClientEvent::Code {
+                    key: k(),
+                    code: "a#b".into(),
+                },
+                r#"{"event":"claude.auth.code","data":{"key":"k","code":"a#b"}}"#,
+            ),
+            (
+                ClientEvent::Retry { key: k() },
+                r#"{"event":"claude.auth.retry","data":{"key":"k"}}"#,
+            ),
+            (
+                ClientEvent::Cancel { key: k() },
+                r#"{"event":"claude.auth.cancel","data":{"key":"k"}}"#,
+            ),
+            (
+                ClientEvent::Resume {
+                    key: k(),
+                    flow: "f".into(),
+                },
+                r#"{"event":"claude.auth.resume","data":{"key":"k","flow":"f"}}"#,
+            ),
+            (
+                ClientEvent::Type {
+                    key: k(),
+                    text: "2".into(),
+                },
+                r#"{"event":"claude.auth.type","data":{"key":"k","text":"2"}}"#,
+            ),
+            (
+                ClientEvent::Key {
+                    key: k(),
+                    name: terminal::TerminalKey::Down,
+                },
+                r#"{"event":"claude.auth.key","data":{"key":"k","name":"down"}}"#,
+            ),
+            (
+                ClientEvent::Prompt(PromptData {
+                    key: k(),
+                    project: "p".into(),
+                    prompt: "hi".into(),
+                    session_id: Some("s".into()),
+                }),
+                r#"{"event":"claude.session.prompt","data":{"key":"k","project":"p","prompt":"hi","sessionId":"s"}}"#,
+            ),
+            (
+                ClientEvent::SessionCancel { key: k() },
+                r#"{"event":"claude.session.cancel","data":{"key":"k"}}"#,
+            ),
+        ]
+    }
+
+    #[test]
+    fn client_events_keep_their_wire_text_byte_for_byte() {
+        let all = client_events();
+        assert_eq!(all.len(), ClientEvent::NAMES.len(), "one sample per event");
+        for ((event, text), name) in all.into_iter().zip(ClientEvent::NAMES) {
+            assert_eq!(serde_json::to_string(&event).unwrap(), text);
+            let back: ClientEvent = serde_json::from_str(text).unwrap();
+            assert_eq!(back, event);
+            assert!(
+                text.starts_with(&format!("{{\"event\":\"{name}\"")),
+                "NAMES order: {name}"
+            );
+            assert_eq!(back.key(), "k");
+        }
+    }
+
+    #[test]
+    fn an_unsigned_event_is_signed_by_with_key() {
+        let signed = ClientEvent::Code {
+            key: String::new(),
+            code: "a#b".into(),
+        }
+        .with_key("K".into());
+        assert_eq!(signed.key(), "K");
+        assert!(ClientEvent::SessionCancel { key: String::new() }.is_session());
+        assert!(!ClientEvent::Start { key: String::new() }.is_session());
     }
 
     #[test]

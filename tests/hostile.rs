@@ -12,7 +12,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use dispatch::protocol::client_event;
+use dispatch::protocol::ClientEvent;
 use futures_util::{SinkExt, StreamExt};
 use rand::{rngs::StdRng, Rng, SeedableRng};
 use serde_json::{json, Value};
@@ -36,7 +36,7 @@ fn children(server: &Server) -> usize {
 
 /// The protocol's events, and two it does not have.
 fn events() -> Vec<&'static str> {
-    client_event::ALL
+    ClientEvent::NAMES
         .into_iter()
         .chain(["claude.auth.launch", ""])
         .collect()

@@ -42,8 +42,8 @@ use super::{
     state::{AppState, KeyRefusal},
     transport::Client,
 };
-use crate::protocol::{close_code, ErrorReason, ServerEvent};
-use frame::{bad_request, Frame, Request, Unread};
+use crate::protocol::{close_code, ClientEvent, ErrorReason, ServerEvent};
+use frame::{bad_request, Unread};
 
 /// The transport's hard limit, enforced before any parse (a larger message
 /// closes the socket, 1009). The largest legitimate frame is a prompt of
@@ -290,8 +290,7 @@ impl Connection {
         // error, even when it fails its checks (a pane shows those).
         match frame::read(text) {
             Ok(frame) => {
-                let for_session =
-                    matches!(frame.request, Request::Prompt(_) | Request::SessionCancel);
+                let for_session = frame.is_session();
                 match self.check(frame) {
                     Ok(request) => self.act(request).await,
                     Err(answer) if for_session => vec![as_session_error(answer)],
@@ -308,9 +307,9 @@ impl Connection {
 
     /// Checks a frame's key (a right one authenticates the socket), then
     /// whether the server does what it asks.
-    fn check(&mut self, frame: Frame) -> Result<Request, ServerEvent> {
-        let Frame { key, request } = frame;
-        match self.state.check_key(Some(self.ip), Some(&key), "websocket") {
+    fn check(&mut self, request: ClientEvent) -> Result<ClientEvent, ServerEvent> {
+        let key = request.key();
+        match self.state.check_key(Some(self.ip), Some(key), "websocket") {
             Ok(()) => self.authenticated = true,
             Err(KeyRefusal::RateLimited) => return Err(rate_limited_keys()),
             Err(KeyRefusal::Wrong | KeyRefusal::Missing) => {
@@ -324,12 +323,12 @@ impl Connection {
         // Turning the login off stops sign-ins; a cancel and the sessions still work.
         let signs_in = matches!(
             request,
-            Request::Start
-                | Request::Code(_)
-                | Request::Retry
-                | Request::Resume(_)
-                | Request::Type(_)
-                | Request::Key(_)
+            ClientEvent::Start { .. }
+                | ClientEvent::Code { .. }
+                | ClientEvent::Retry { .. }
+                | ClientEvent::Resume { .. }
+                | ClientEvent::Type { .. }
+                | ClientEvent::Key { .. }
         );
         if signs_in && !self.state.login.enabled {
             return Err(ServerEvent::error(
@@ -341,18 +340,18 @@ impl Connection {
         Ok(request)
     }
 
-    async fn act(&mut self, request: Request) -> Vec<ServerEvent> {
+    async fn act(&mut self, request: ClientEvent) -> Vec<ServerEvent> {
         match request {
-            Request::Hello => vec![ServerEvent::Hello {}],
-            Request::Start => self.start().await,
-            Request::Resume(id) => self.resume(id).await,
-            Request::Code(code) => self.command(FlowCommand::Code(code)).await,
-            Request::Retry => self.command(FlowCommand::Retry).await,
-            Request::Cancel => self.command(FlowCommand::Cancel).await,
-            Request::Type(text) => self.command(FlowCommand::Type(text)).await,
-            Request::Key(key) => self.command(FlowCommand::Key(key)).await,
-            Request::Prompt(prompt) => self.prompt(prompt).await,
-            Request::SessionCancel => match self.session.as_mut() {
+            ClientEvent::Hello { .. } => vec![ServerEvent::Hello {}],
+            ClientEvent::Start { .. } => self.start().await,
+            ClientEvent::Resume { flow, .. } => self.resume(flow).await,
+            ClientEvent::Code { code, .. } => self.command(FlowCommand::Code(code)).await,
+            ClientEvent::Retry { .. } => self.command(FlowCommand::Retry).await,
+            ClientEvent::Cancel { .. } => self.command(FlowCommand::Cancel).await,
+            ClientEvent::Type { text, .. } => self.command(FlowCommand::Type(text)).await,
+            ClientEvent::Key { name, .. } => self.command(FlowCommand::Key(name)).await,
+            ClientEvent::Prompt(prompt) => self.prompt(prompt).await,
+            ClientEvent::SessionCancel { .. } => match self.session.as_mut() {
                 Some(session) => {
                     session.cancel();
                     Vec::new()

@@ -2,38 +2,21 @@
 //! (no socket, no state), so every byte a client can send is fuzzed here;
 //! the key in it is checked by the connection.
 
-use serde::de::DeserializeOwned;
+use serde::Deserialize;
 
-use crate::protocol::{
-    client_event, terminal::TerminalKey, ClientFrame, CodeData, ErrorReason, KeyData, KeyOnly,
-    PromptData, ResumeData, ServerEvent, TypeData,
-};
+use crate::protocol::{ClientEvent, ErrorReason, ServerEvent};
 
 /// The sign-in events' limit: larger ones get a clear error. (The
 /// transport refuses anything past 64 KiB before this is reached.)
 pub const MAX_FRAME: usize = 16 * 1024;
 
-/// What a frame asks for.
-#[derive(Debug)]
-pub enum Request {
-    Hello,
-    Start,
-    Code(String),
-    Retry,
-    Cancel,
-    Resume(String),
-    /// Text for the CLI's live screen (checked by the flow).
-    Type(String),
-    Key(TerminalKey),
-    Prompt(PromptData),
-    SessionCancel,
-}
-
-/// A frame that was read: the key it carries and what it asks.
-#[derive(Debug)]
-pub struct Frame {
-    pub key: String,
-    pub request: Request,
+/// A frame as it arrives: its event's name, and its data, read further
+/// once the name is known.
+#[derive(Deserialize)]
+struct Raw {
+    event: String,
+    #[serde(default)]
+    data: serde_json::Value,
 }
 
 /// Why a frame was not read: the answer, and whether it was meant for a
@@ -45,8 +28,8 @@ pub struct Unread {
 }
 
 /// Reads `text`: size, JSON, event name, fields.
-pub fn read(text: &str) -> Result<Frame, Unread> {
-    let parsed = serde_json::from_str::<ClientFrame>(text);
+pub fn read(text: &str) -> Result<ClientEvent, Unread> {
+    let parsed = serde_json::from_str::<Raw>(text);
     let for_session = parsed
         .as_ref()
         .is_ok_and(|f| f.event.starts_with("claude.session."));
@@ -58,13 +41,13 @@ pub fn read(text: &str) -> Result<Frame, Unread> {
 
 fn read_parsed(
     len: usize,
-    frame: Result<ClientFrame, serde_json::Error>,
-) -> Result<Frame, ServerEvent> {
+    frame: Result<Raw, serde_json::Error>,
+) -> Result<ClientEvent, ServerEvent> {
     // A prompt may be as large as its 8,000 characters need; the sign-in's
     // events are small.
     let is_prompt = frame
         .as_ref()
-        .is_ok_and(|f| f.event == client_event::PROMPT);
+        .is_ok_and(|f| f.event == "claude.session.prompt");
     if len > MAX_FRAME && !is_prompt {
         return Err(bad_request(format!(
             "That message is {len} bytes; messages are limited to {MAX_FRAME} bytes."
@@ -76,46 +59,18 @@ fn read_parsed(
             shortened(&e.to_string())
         ))
     })?;
-    let (key, request) = match frame.event.as_str() {
-        client_event::HELLO => (data::<KeyOnly>(&frame)?.key, Request::Hello),
-        client_event::START => (data::<KeyOnly>(&frame)?.key, Request::Start),
-        client_event::RETRY => (data::<KeyOnly>(&frame)?.key, Request::Retry),
-        client_event::CANCEL => (data::<KeyOnly>(&frame)?.key, Request::Cancel),
-        client_event::CODE => {
-            let d = data::<CodeData>(&frame)?;
-            (d.key, Request::Code(d.code))
-        }
-        client_event::RESUME => {
-            let d = data::<ResumeData>(&frame)?;
-            (d.key, Request::Resume(d.flow))
-        }
-        client_event::TYPE => {
-            let d = data::<TypeData>(&frame)?;
-            (d.key, Request::Type(d.text))
-        }
-        client_event::KEY => {
-            let d = data::<KeyData>(&frame)?;
-            (d.key, Request::Key(d.name))
-        }
-        client_event::PROMPT => {
-            let d = data::<PromptData>(&frame)?;
-            (d.key.clone(), Request::Prompt(d))
-        }
-        client_event::SESSION_CANCEL => (data::<KeyOnly>(&frame)?.key, Request::SessionCancel),
-        other => {
-            let shown: String = other.chars().take(64).collect();
-            return Err(bad_request(format!("Unknown event \"{shown}\".")));
-        }
-    };
-    Ok(Frame { key, request })
-}
-
-/// The frame's `data` as `T`, or a `bad_request` naming what is wrong.
-fn data<T: DeserializeOwned>(frame: &ClientFrame) -> Result<T, ServerEvent> {
-    serde_json::from_value(frame.data.clone()).map_err(|e| {
+    if !ClientEvent::NAMES.contains(&frame.event.as_str()) {
+        let shown: String = frame.event.chars().take(64).collect();
+        return Err(bad_request(format!("Unknown event \"{shown}\".")));
+    }
+    let name: String = frame.event.chars().take(64).collect();
+    serde_json::from_value(serde_json::json!({
+        "event": frame.event,
+        "data": frame.data,
+    }))
+    .map_err(|e| {
         bad_request(format!(
-            "The data of \"{}\" is not right: {}.",
-            frame.event.chars().take(64).collect::<String>(),
+            "The data of \"{name}\" is not right: {}.",
             shortened(&e.to_string())
         ))
     })

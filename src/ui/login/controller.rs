@@ -3,12 +3,12 @@
 
 use leptos::prelude::*;
 
-use super::model::{Effect, LoginModel, Outgoing};
+use super::model::{Effect, LoginModel};
 use crate::{
     protocol::{
         code::CodeError,
         terminal::{TerminalKey, TypedError},
-        ServerEvent,
+        ClientEvent, ServerEvent,
     },
     ui::session::Session,
 };
@@ -138,7 +138,7 @@ impl LoginController {
     }
 
     #[cfg(feature = "hydrate")]
-    pub fn send(self, outgoing: Outgoing) {
+    pub fn send(self, outgoing: ClientEvent) {
         if self.socket.with_value(Option::is_none) {
             let socket = super::socket::LoginSocket::open(self);
             self.socket.set_value(Some(socket));
@@ -188,5 +188,5 @@ impl LoginController {
     }
 
     #[cfg(not(feature = "hydrate"))]
-    pub fn send(self, _: Outgoing) {}
+    pub fn send(self, _: ClientEvent) {}
 }

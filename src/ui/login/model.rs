@@ -5,7 +5,7 @@
 use crate::protocol::{
     code::{normalize_code, CodeError},
     terminal::{check_typed, TerminalKey, TypedError},
-    ErrorReason, FlowStage, ServerEvent,
+    ClientEvent, ErrorReason, FlowStage, ServerEvent,
 };
 
 /// The screen of the login section.
@@ -53,30 +53,16 @@ impl ShownError {
     }
 }
 
-/// What the browser sends (the socket adds the key): the sign-in's frames,
-/// and the Claude pane's, which share the socket.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Outgoing {
-    Start,
-    Code(String),
-    Retry,
-    Cancel,
-    Resume(String),
-    /// Text for the CLI's live screen.
-    Type(String),
-    Key(TerminalKey),
-    Prompt {
-        project: String,
-        prompt: String,
-        session_id: Option<String>,
-    },
-    StopPrompt,
-}
+/// The key of an event the model builds: the socket signs each event as it
+/// sends it ([`ClientEvent::with_key`]), so the model never holds the key.
+pub const UNSIGNED: String = String::new();
 
 /// What the page must do besides re-rendering.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Effect {
-    Send(Outgoing),
+    /// Send this event (the sign-in's, or the Claude pane's: they share
+    /// the socket).
+    Send(ClientEvent),
     /// Ask the server for the status again (after a sign-in).
     RefreshStatus,
     /// Put the cursor in the code input (the link just arrived).
@@ -121,7 +107,7 @@ impl LoginModel {
             auto_restarts: self.auto_restarts,
             ..LoginModel::default()
         };
-        Effect::Send(Outgoing::Start)
+        Effect::Send(ClientEvent::Start { key: UNSIGNED })
     }
 
     /// The person confirmed a code. Checked here first, as on the server.
@@ -130,7 +116,10 @@ impl LoginModel {
         self.phase = Phase::Validating;
         self.error = None;
         self.notice = None;
-        Ok(Effect::Send(Outgoing::Code(code)))
+        Ok(Effect::Send(ClientEvent::Code {
+            key: UNSIGNED,
+            code,
+        }))
     }
 
     /// "Get a new link": a new flow, whose CLI draws a new link (asking
@@ -147,7 +136,7 @@ impl LoginModel {
             (Some(e), Some(_)) if e.retry => {
                 self.phase = Phase::Preparing;
                 self.error = None;
-                Effect::Send(Outgoing::Retry)
+                Effect::Send(ClientEvent::Retry { key: UNSIGNED })
             }
             _ => {
                 self.auto_restarts = 0;
@@ -160,26 +149,35 @@ impl LoginModel {
     pub fn type_text(&mut self, text: &str) -> Result<Effect, TypedError> {
         let text = check_typed(text)?;
         self.error = None;
-        Ok(Effect::Send(Outgoing::Type(text.to_owned())))
+        Ok(Effect::Send(ClientEvent::Type {
+            key: UNSIGNED,
+            text: text.to_owned(),
+        }))
     }
 
     /// A key pressed for the CLI's live screen.
     pub fn press(&mut self, key: TerminalKey) -> Effect {
         self.error = None;
-        Effect::Send(Outgoing::Key(key))
+        Effect::Send(ClientEvent::Key {
+            key: UNSIGNED,
+            name: key,
+        })
     }
 
     /// "Cancel": back to the prompt.
     pub fn cancel(&mut self) -> Option<Effect> {
         let live = self.in_flow();
         *self = LoginModel::default();
-        live.then_some(Effect::Send(Outgoing::Cancel))
+        live.then_some(Effect::Send(ClientEvent::Cancel { key: UNSIGNED }))
     }
 
     /// The socket came back: take the live flow back.
     pub fn reconnected(&self) -> Option<Effect> {
         match (&self.flow, self.in_flow()) {
-            (Some(flow), true) => Some(Effect::Send(Outgoing::Resume(flow.clone()))),
+            (Some(flow), true) => Some(Effect::Send(ClientEvent::Resume {
+                key: UNSIGNED,
+                flow: flow.clone(),
+            })),
             _ => None,
         }
     }

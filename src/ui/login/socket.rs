@@ -16,13 +16,9 @@ use std::time::Duration;
 use futures::{channel::mpsc, FutureExt, Sink, SinkExt, StreamExt};
 use gloo_net::websocket::{futures::WebSocket, Message, State, WebSocketError};
 use leptos::wasm_split::{wasm_split, SplitLoaderError};
-use serde::Serialize;
 
-use super::{controller::LoginController, model::Outgoing};
-use crate::protocol::{
-    client_event, close_code, CodeData, KeyData, KeyOnly, PromptData, ResumeData, ServerEvent,
-    TypeData,
-};
+use super::controller::LoginController;
+use crate::protocol::{close_code, ClientEvent, ServerEvent};
 use crate::ui::{
     backoff::{sleep, until_ok, Backoff},
     chunk::Task,
@@ -42,7 +38,7 @@ pub enum Signal {
 /// The way to send; cheap to clone.
 #[derive(Clone)]
 pub struct LoginSocket {
-    outbox: mpsc::UnboundedSender<Outgoing>,
+    outbox: mpsc::UnboundedSender<ClientEvent>,
 }
 
 impl LoginSocket {
@@ -59,7 +55,7 @@ impl LoginSocket {
         Self { outbox }
     }
 
-    pub fn send(&self, outgoing: Outgoing) {
+    pub fn send(&self, outgoing: ClientEvent) {
         let _ = self.outbox.unbounded_send(outgoing);
     }
 }
@@ -74,43 +70,11 @@ fn socket_url() -> Option<String> {
     Some(format!("{scheme}://{}/ws", location.host().ok()?))
 }
 
-/// A browser -> server frame: `{"event": "<name>", "data": {…}}`.
-#[derive(Serialize)]
-struct Frame<T> {
-    event: &'static str,
-    data: T,
-}
-
-/// The frame's JSON text (printed by the browser's `JSON.stringify`).
-fn encode<T: Serialize>(event: &'static str, data: T) -> Option<String> {
-    let value = serde_wasm_bindgen::to_value(&Frame { event, data }).ok()?;
+/// The event signed with `key`, as JSON text (printed by the browser's
+/// `JSON.stringify`).
+fn frame(event: ClientEvent, key: String) -> Option<String> {
+    let value = serde_wasm_bindgen::to_value(&event.with_key(key)).ok()?;
     js_sys::JSON::stringify(&value).ok().map(String::from)
-}
-
-fn frame(outgoing: Outgoing, key: String) -> Option<String> {
-    match outgoing {
-        Outgoing::Start => encode(client_event::START, KeyOnly { key }),
-        Outgoing::Code(code) => encode(client_event::CODE, CodeData { key, code }),
-        Outgoing::Retry => encode(client_event::RETRY, KeyOnly { key }),
-        Outgoing::Cancel => encode(client_event::CANCEL, KeyOnly { key }),
-        Outgoing::Resume(flow) => encode(client_event::RESUME, ResumeData { key, flow }),
-        Outgoing::Type(text) => encode(client_event::TYPE, TypeData { key, text }),
-        Outgoing::Key(name) => encode(client_event::KEY, KeyData { key, name }),
-        Outgoing::Prompt {
-            project,
-            prompt,
-            session_id,
-        } => encode(
-            client_event::PROMPT,
-            PromptData {
-                key,
-                project,
-                prompt,
-                session_id,
-            },
-        ),
-        Outgoing::StopPrompt => encode(client_event::SESSION_CANCEL, KeyOnly { key }),
-    }
 }
 
 /// A server frame read by the browser's `JSON.parse`; `None` if it is not one.
@@ -146,19 +110,19 @@ async fn opened(socket: &mut WebSocket) -> bool {
     preload(load_socket_chunk)
 )]
 fn socket_task(
-    inbox: mpsc::UnboundedReceiver<Outgoing>,
+    inbox: mpsc::UnboundedReceiver<ClientEvent>,
     controller: LoginController,
 ) -> Result<Task<()>, SplitLoaderError> {
     Ok(Box::pin(run(inbox, controller)))
 }
 
-async fn run(mut inbox: mpsc::UnboundedReceiver<Outgoing>, controller: LoginController) {
+async fn run(mut inbox: mpsc::UnboundedReceiver<ClientEvent>, controller: LoginController) {
     let on_signal = move |signal| controller.hear(signal);
     let lost = move |retry_in| on_signal(Signal::Lost { retry_in });
     let key = move || controller.key();
     let mut backoff = Backoff::default();
     // A frame taken from the inbox while the socket was down waits here.
-    let mut pending: Option<Outgoing> = None;
+    let mut pending: Option<ClientEvent> = None;
     // The server closed the socket on purpose: wait for something to send.
     let mut closed_by_server = false;
     loop {
@@ -176,7 +140,7 @@ async fn run(mut inbox: mpsc::UnboundedReceiver<Outgoing>, controller: LoginCont
         on_signal(Signal::Open);
         let (mut sink, mut stream) = socket.split();
         // Without a key nothing can be said; the page asks for one.
-        let hello = key().and_then(|key| encode(client_event::HELLO, KeyOnly { key }));
+        let hello = key().and_then(|key| frame(ClientEvent::Hello { key: String::new() }, key));
         if let Some(hello) = hello {
             if sink.send(Message::Text(hello)).await.is_err() {
                 backoff.wait(lost).await;

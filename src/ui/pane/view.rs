@@ -7,9 +7,12 @@ use super::{
     model::{seconds, Entry, PaneEffect, PaneModel},
     sign_in::InlineSignIn,
 };
-use crate::ui::login::{
-    controller::{LoginController, PaneSignal},
-    model::{Outgoing, Phase},
+use crate::{
+    protocol::{ClientEvent, PromptData},
+    ui::login::{
+        controller::{LoginController, PaneSignal},
+        model::{Phase, UNSIGNED},
+    },
 };
 
 #[component]
@@ -25,12 +28,13 @@ pub fn ClaudePane(project: String) -> impl IntoView {
             project,
             prompt,
             session_id,
-        } => login.send(Outgoing::Prompt {
+        } => login.send(ClientEvent::Prompt(PromptData {
+            key: UNSIGNED,
             project,
             prompt,
             session_id,
-        }),
-        PaneEffect::Stop => login.send(Outgoing::StopPrompt),
+        })),
+        PaneEffect::Stop => login.send(ClientEvent::SessionCancel { key: UNSIGNED }),
         PaneEffect::StartLogin => {
             login.start();
             if let Some(el) = field.get_untracked() {

@@ -26,7 +26,7 @@ fn events() -> Vec<&'static str> {
         "claude.auth.typ",
         "claude.auth.keys",
     ];
-    client_event::ALL.into_iter().chain(near_misses).collect()
+    ClientEvent::NAMES.into_iter().chain(near_misses).collect()
 }
 
 const FIELDS: &[&str] = &[
@@ -207,10 +207,8 @@ fn sizes_are_per_event() {
 
 #[test]
 fn live_screen_frames_are_read_with_their_key_names() {
-    let Ok(Frame {
-        request: Request::Key(key),
-        ..
-    }) = read(r#"{"event":"claude.auth.key","data":{"key":"k","name":"backspace"}}"#)
+    let Ok(ClientEvent::Key { name: key, .. }) =
+        read(r#"{"event":"claude.auth.key","data":{"key":"k","name":"backspace"}}"#)
     else {
         panic!("a key frame is read");
     };
@@ -225,6 +223,6 @@ fn live_screen_frames_are_read_with_their_key_names() {
     assert!(error.contains("claude.auth.key"), "{error}");
     assert!(matches!(
         read(r#"{"event":"claude.auth.type","data":{"key":"k","text":"yes"}}"#),
-        Ok(Frame { request: Request::Type(t), .. }) if t == "yes"
+        Ok(ClientEvent::Type { text, .. }) if text == "yes"
     ));
 }

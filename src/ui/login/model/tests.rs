@@ -26,7 +26,10 @@ fn waiting() -> LoginModel {
 #[test]
 fn login_starts_a_flow_and_the_link_focuses_the_code_input() {
     let mut m = LoginModel::default();
-    assert_eq!(m.start(), Effect::Send(Outgoing::Start));
+    assert_eq!(
+        m.start(),
+        Effect::Send(ClientEvent::Start { key: UNSIGNED })
+    );
     assert_eq!(m.phase, Phase::Preparing);
     m.on_event(ServerEvent::Progress {
         flow: "f1".into(),
@@ -49,7 +52,10 @@ fn a_code_is_checked_before_it_is_sent() {
     assert_eq!(m.phase, Phase::WaitingForCode);
     assert_eq!(
         m.submit(" abc#def "),
-        Ok(Effect::Send(Outgoing::Code("abc#def".into())))
+        Ok(Effect::Send(ClientEvent::Code {
+            key: UNSIGNED,
+            code: "abc#def".into()
+        }))
     );
     assert_eq!(m.phase, Phase::Validating);
 }
@@ -76,8 +82,14 @@ fn a_refused_code_keeps_the_input_and_the_link() {
     assert_eq!(m.error.as_ref().unwrap().reason, ErrorReason::InvalidCode);
     // "Retry" asks the same flow's CLI again (the same link comes back);
     // "Get a new link" starts a new flow.
-    assert_eq!(m.clone().retry(), Effect::Send(Outgoing::Retry));
-    assert_eq!(m.new_link(), Effect::Send(Outgoing::Start));
+    assert_eq!(
+        m.clone().retry(),
+        Effect::Send(ClientEvent::Retry { key: UNSIGNED })
+    );
+    assert_eq!(
+        m.new_link(),
+        Effect::Send(ClientEvent::Start { key: UNSIGNED })
+    );
     assert_eq!(m.phase, Phase::Preparing);
     assert!(m.url.is_none());
 }
@@ -90,7 +102,10 @@ fn a_network_failure_offers_retry_on_the_same_flow() {
     assert_eq!(m.phase, Phase::Failed);
     assert!(m.error.as_ref().unwrap().is_connectivity());
     assert!(m.in_flow(), "the flow still waits for Enter");
-    assert_eq!(m.retry(), Effect::Send(Outgoing::Retry));
+    assert_eq!(
+        m.retry(),
+        Effect::Send(ClientEvent::Retry { key: UNSIGNED })
+    );
     assert_eq!(m.phase, Phase::Preparing);
 }
 
@@ -101,7 +116,10 @@ fn a_timeout_ends_the_flow_and_retry_starts_a_new_one() {
     m.on_event(error(ErrorReason::Timeout, false));
     assert_eq!(m.phase, Phase::Failed);
     assert!(!m.in_flow());
-    assert_eq!(m.retry(), Effect::Send(Outgoing::Start));
+    assert_eq!(
+        m.retry(),
+        Effect::Send(ClientEvent::Start { key: UNSIGNED })
+    );
 }
 
 #[test]
@@ -109,14 +127,14 @@ fn an_expired_flow_restarts_itself_but_not_forever() {
     let mut m = waiting();
     assert_eq!(
         m.on_event(error(ErrorReason::Expired, false)),
-        vec![Effect::Send(Outgoing::Start)]
+        vec![Effect::Send(ClientEvent::Start { key: UNSIGNED })]
     );
     assert_eq!(m.phase, Phase::Preparing);
     assert!(m.notice.is_some());
     m.on_event(url_event("f2", "https://claude.ai/b"));
     assert_eq!(
         m.on_event(error(ErrorReason::Expired, false)),
-        vec![Effect::Send(Outgoing::Start)]
+        vec![Effect::Send(ClientEvent::Start { key: UNSIGNED })]
     );
     m.on_event(url_event("f3", "https://claude.ai/c"));
     assert_eq!(m.on_event(error(ErrorReason::Expired, false)), vec![]);
@@ -141,7 +159,10 @@ fn configuration_errors_are_told_apart() {
 #[test]
 fn cancel_returns_to_the_prompt_and_tells_the_server_only_when_live() {
     let mut m = waiting();
-    assert_eq!(m.cancel(), Some(Effect::Send(Outgoing::Cancel)));
+    assert_eq!(
+        m.cancel(),
+        Some(Effect::Send(ClientEvent::Cancel { key: UNSIGNED }))
+    );
     assert_eq!(m, LoginModel::default());
     assert_eq!(m.cancel(), None);
     // The server's answer to a cancel changes nothing more.
@@ -165,7 +186,10 @@ fn a_dropped_socket_resumes_a_live_flow_only() {
     let m = waiting();
     assert_eq!(
         m.reconnected(),
-        Some(Effect::Send(Outgoing::Resume("f1".into())))
+        Some(Effect::Send(ClientEvent::Resume {
+            key: UNSIGNED,
+            flow: "f1".into()
+        }))
     );
     let mut done = waiting();
     done.on_event(ServerEvent::Complete { success: true });
@@ -214,16 +238,25 @@ fn a_screen_shows_the_cli_live_until_its_link_comes() {
     assert!(m.in_flow(), "a dropped socket resumes it");
     assert_eq!(
         m.reconnected(),
-        Some(Effect::Send(Outgoing::Resume("f1".into())))
+        Some(Effect::Send(ClientEvent::Resume {
+            key: UNSIGNED,
+            flow: "f1".into()
+        }))
     );
 
     assert_eq!(
         m.press(TerminalKey::Down),
-        Effect::Send(Outgoing::Key(TerminalKey::Down))
+        Effect::Send(ClientEvent::Key {
+            key: UNSIGNED,
+            name: TerminalKey::Down
+        })
     );
     assert_eq!(
         m.type_text("2"),
-        Ok(Effect::Send(Outgoing::Type("2".into())))
+        Ok(Effect::Send(ClientEvent::Type {
+            key: UNSIGNED,
+            text: "2".into()
+        }))
     );
     assert_eq!(m.type_text("2\r"), Err(TypedError::ControlCharacters));
     assert_eq!(m.type_text(""), Err(TypedError::Empty));
