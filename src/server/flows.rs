@@ -7,7 +7,7 @@ use std::{
 };
 
 use rand::{distr::Alphanumeric, Rng};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, Notify};
 
 use super::claude::{
     flow::FlowEvent,
@@ -34,6 +34,8 @@ struct Live {
 #[derive(Clone)]
 pub struct Flows {
     live: Arc<Mutex<Live>>,
+    /// Told each time a flow ends (the stop waits for the last one).
+    ended: Arc<Notify>,
     max: usize,
     metrics: Arc<Metrics>,
 }
@@ -42,6 +44,7 @@ impl Flows {
     pub fn new(max: usize, metrics: Arc<Metrics>) -> Self {
         Self {
             live: Arc::default(),
+            ended: Arc::default(),
             max,
             metrics,
         }
@@ -89,6 +92,7 @@ impl Flows {
             let outcome = driver.await;
             registry.metrics.flow_ended(outcome, started.elapsed());
             registry.lock().flows.remove(&flow_id);
+            registry.ended.notify_waiters();
         });
         Ok((id, handle))
     }
@@ -109,16 +113,26 @@ impl Flows {
         for handle in handles {
             let _ = handle.commands.send(FlowCommand::Shutdown).await;
         }
-        for _ in 0..500 {
-            if self.count() == 0 {
-                return;
+        let last_one_ended = async {
+            loop {
+                // Registered before the count is read: an end between the
+                // two still wakes it.
+                let ended = self.ended.notified();
+                if self.count() == 0 {
+                    return;
+                }
+                ended.await;
             }
-            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        };
+        if tokio::time::timeout(std::time::Duration::from_secs(5), last_one_ended)
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                left = self.count(),
+                "some login flows did not end within 5 s"
+            );
         }
-        tracing::warn!(
-            left = self.count(),
-            "some login flows did not end within 5 s"
-        );
     }
 }
 

@@ -45,19 +45,20 @@ impl Sessions {
         self.stopping.subscribe()
     }
 
-    /// Stops every run and waits, at most 5 s, until their CLIs are reaped.
+    /// Stops every run and waits, at most 5 s, until their CLIs are reaped:
+    /// until every place is back (each run holds one until it is reaped).
     pub async fn shut_down(&self) {
         self.stopping.send_replace(true);
-        for _ in 0..500 {
-            if self.running() == 0 {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
+        let all = u32::try_from(self.max).unwrap_or(u32::MAX);
+        let every_place = self.places.acquire_many(all);
+        // Given back at once: `stopping` already refuses new runs.
+        match tokio::time::timeout(Duration::from_secs(5), every_place).await {
+            Ok(Ok(_every_place)) => {}
+            _ => tracing::warn!(
+                left = self.running(),
+                "some Claude runs did not end within 5 s"
+            ),
         }
-        tracing::warn!(
-            left = self.running(),
-            "some Claude runs did not end within 5 s"
-        );
     }
 }
 
