@@ -10,14 +10,15 @@ use dispatch::server::{
     access::AccessKey,
     address_cap::AddressCap,
     claude::{
-        cli_env::CliEnv, credentials::CredentialStore, flow::Timeouts, status::StatusReporter,
+        cli_env::CliEnv, credentials::CredentialStore, flow_machine::Timeouts,
+        status::StatusReporter,
     },
     config::{Command, Config, LogFormat},
-    flows::Flows,
+    flow_registry::Flows,
     healthcheck,
     host_check::{self, HostPolicy},
     limits::Limits,
-    sessions::Sessions,
+    prompt_places::PromptPlaces,
     shutdown, site,
     state::{AppState, LoginConfig, SessionConfig, SocketTimeouts},
     tls::{self, TlsListener},
@@ -92,7 +93,7 @@ async fn main() -> anyhow::Result<()> {
     ));
     let metrics = Arc::new(dispatch::server::metrics::Metrics::default());
     let flows = Flows::new(config.max_flows as usize, metrics.clone());
-    let sessions = Sessions::new(config.max_sessions as usize);
+    let prompt_places = PromptPlaces::new(config.max_sessions as usize);
     let limits = Arc::new(Limits::new(
         config.starts_per_minute,
         dispatch::server::limits::BAD_KEYS_PER_MINUTE,
@@ -128,7 +129,7 @@ async fn main() -> anyhow::Result<()> {
             timeout: std::time::Duration::from_millis(config.prompt_timeout),
             max_output: 2 * 1024 * 1024,
         }),
-        sessions: sessions.clone(),
+        prompt_places: prompt_places.clone(),
         transport: Arc::new(Transport {
             tls: tls.is_some(),
             trusted_proxies: config.trusted_proxies.clone(),
@@ -156,7 +157,7 @@ async fn main() -> anyhow::Result<()> {
         stop.requested().await;
         // Live flows hear that the server restarts; their CLIs are killed,
         // and so are the running prompts'.
-        tokio::join!(flows.shut_down(), sessions.shut_down());
+        tokio::join!(flows.shut_down(), prompt_places.shut_down());
     };
     let header_timeout = std::time::Duration::from_millis(config.header_timeout_ms);
     // Events are small frames sent one by one: without TCP_NODELAY, Nagle's

@@ -11,10 +11,9 @@ use dispatch::{
     server::claude::{
         cli_env::CliEnv,
         credentials::CredentialStore,
-        flow::{FlowEvent, Timeouts},
-        login::{self, FlowCommand, FlowHandle, LoginSettings},
+        flow_machine::{FlowEvent, Timeouts},
+        flow_task::{self, FlowCommand, FlowHandle, FlowOutcome, LoginSettings},
     },
-    server::metrics::FlowOutcome,
 };
 use secrecy::ExposeSecret;
 use tokio::sync::mpsc;
@@ -73,7 +72,7 @@ fn start_with(
         env: vec![("HOME".into(), tmp.path().display().to_string())],
     };
     let (events_tx, events) = mpsc::channel(64);
-    let (handle, task) = login::start(&settings, events_tx).expect("the CLI starts");
+    let (handle, task) = flow_task::start(&settings, events_tx).expect("the CLI starts");
     Harness {
         _tmp: tmp,
         store,

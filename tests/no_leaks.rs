@@ -10,8 +10,8 @@ use std::{path::PathBuf, sync::Arc, time::Duration};
 use dispatch::server::claude::{
     cli_env::CliEnv,
     credentials::CredentialStore,
-    flow::{FlowEvent, Timeouts},
-    login::{self, FlowCommand, LoginSettings},
+    flow_machine::{FlowEvent, Timeouts},
+    flow_task::{self, FlowCommand, LoginSettings},
 };
 use tokio::sync::mpsc;
 
@@ -60,7 +60,7 @@ async fn flows_leave_no_process_and_no_file_descriptor_behind() {
             env: vec![],
         };
         let (tx, mut rx) = mpsc::channel(64);
-        let (handle, task) = login::start(&settings, tx).unwrap();
+        let (handle, task) = flow_task::start(&settings, tx).unwrap();
         while !matches!(rx.recv().await, Some(FlowEvent::Url { .. })) {}
         handle
             .commands

@@ -600,16 +600,16 @@ fn run_script(
     timeout: Duration,
 ) -> (
     std::sync::Arc<tokio::sync::Semaphore>,
-    dispatch::server::claude::session::RunningSession,
+    dispatch::server::claude::prompt_run::RunningSession,
     tokio::sync::watch::Sender<bool>,
 ) {
-    use dispatch::server::claude::{cli_env::CliEnv, session};
+    use dispatch::server::claude::{cli_env::CliEnv, prompt_run};
     let cli = support::script(dir, "claude", script);
     let places = std::sync::Arc::new(tokio::sync::Semaphore::new(1));
     let place = places.clone().try_acquire_owned().unwrap();
     let (stop, stopping) = tokio::sync::watch::channel(false);
-    let running = session::start(
-        session::SessionSettings {
+    let running = prompt_run::start(
+        prompt_run::SessionSettings {
             cli,
             cli_env: CliEnv::default(),
             project_dir: dir.to_path_buf(),
@@ -668,7 +668,7 @@ async fn a_tool_that_keeps_standard_error_open_does_not_hold_the_end() {
     let end = tokio::time::timeout(Duration::from_secs(15), async {
         loop {
             match running.updates.recv().await {
-                Some(dispatch::server::claude::session::SessionUpdate::End(end)) => return end,
+                Some(dispatch::server::claude::prompt_run::SessionUpdate::End(end)) => return end,
                 Some(_) => continue,
                 None => panic!("no end"),
             }

@@ -194,7 +194,7 @@ pub async fn metrics(_: Authorized, State(state): State<AppState>) -> impl IntoR
         )],
         state
             .metrics
-            .render(state.flows.count(), state.sessions.running()),
+            .render(state.flows.count(), state.prompt_places.running()),
     )
 }
 

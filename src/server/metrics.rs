@@ -11,18 +11,12 @@ use std::{
     time::Duration,
 };
 
+use super::claude::flow_task::FlowOutcome;
 use crate::protocol::ErrorReason;
 
 /// Upper bounds (seconds) of the flow-duration histogram: a sign-in takes
 /// from seconds (a pasted code) to the 10-minute lifetime.
 const DURATION_BUCKETS: [f64; 8] = [1.0, 5.0, 15.0, 30.0, 60.0, 120.0, 300.0, 600.0];
-
-/// How a flow ended, for the counters.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FlowOutcome {
-    Completed,
-    Failed(ErrorReason),
-}
 
 #[derive(Default)]
 struct Durations {

@@ -9,7 +9,7 @@
 //! after 10 s is closed, and so is one idle for 10 minutes.
 
 mod frame;
-mod session;
+mod prompt;
 
 use std::{
     net::{IpAddr, Ipv4Addr},
@@ -33,11 +33,11 @@ use super::{
     address_cap::Place,
     claude::{
         cli::CliSearch,
-        flow::FlowEvent,
-        login::{FlowCommand, FlowHandle, LoginSettings},
-        session::RunningSession,
+        flow_machine::FlowEvent,
+        flow_task::{FlowCommand, FlowHandle, LoginSettings},
+        prompt_run::RunningSession,
     },
-    flows::StartError,
+    flow_registry::StartError,
     origin::origin_allowed,
     state::{AppState, KeyRefusal},
     transport::Client,
@@ -256,7 +256,7 @@ impl Connection {
             FlowEvent::Url { url, expires_at } => ServerEvent::Url {
                 flow,
                 url,
-                instructions: super::claude::flow::URL_INSTRUCTIONS.to_owned(),
+                instructions: super::claude::flow_machine::URL_INSTRUCTIONS.to_owned(),
                 expires_at: epoch_ms(expires_at),
             },
             FlowEvent::Screen { lines, problem } => ServerEvent::Screen {

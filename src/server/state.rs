@@ -9,14 +9,15 @@ use super::{
     access::AccessKey,
     address_cap::AddressCap,
     claude::{
-        cli_env::CliEnv, credentials::CredentialStore, flow::Timeouts, status::StatusReporter,
+        cli_env::CliEnv, credentials::CredentialStore, flow_machine::Timeouts,
+        status::StatusReporter,
     },
-    flows::Flows,
+    flow_registry::Flows,
     host_check::HostPolicy,
     limits::Limits,
     metrics::Metrics,
     projects::Projects,
-    sessions::Sessions,
+    prompt_places::PromptPlaces,
     transport::Transport,
 };
 
@@ -69,7 +70,7 @@ pub struct AppState {
     pub open_sockets: AddressCap,
     pub socket_timeouts: SocketTimeouts,
     pub session_config: Arc<SessionConfig>,
-    pub sessions: Sessions,
+    pub prompt_places: PromptPlaces,
 }
 
 /// Why a key was not accepted.

@@ -10,8 +10,8 @@ use rand::{distr::Alphanumeric, Rng};
 use tokio::sync::{mpsc, Notify};
 
 use super::claude::{
-    flow::FlowEvent,
-    login::{self, FlowCommand, FlowHandle, LoginSettings},
+    flow_machine::FlowEvent,
+    flow_task::{self, FlowCommand, FlowHandle, LoginSettings},
     pty::PtyError,
 };
 use super::metrics::Metrics;
@@ -75,7 +75,7 @@ impl Flows {
                 return Err(StartError::Busy(self.max));
             }
         }
-        let (handle, driver) = login::prepare(settings, events)?;
+        let (handle, driver) = flow_task::prepare(settings, events)?;
         {
             let mut live = self.lock();
             if live.shutting_down || live.flows.len() >= self.max {

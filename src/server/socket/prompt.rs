@@ -8,7 +8,7 @@ use crate::{
     protocol::{session::SessionResult, ErrorReason, PromptData, ServerEvent},
     server::claude::{
         cli::CliSearch,
-        session::{self, SessionEnd, SessionSettings, SessionUpdate},
+        prompt_run::{self, SessionEnd, SessionSettings, SessionUpdate},
         status::{credential_variable, environment_credential},
         stream_json::{cut, StreamEvent},
     },
@@ -72,12 +72,12 @@ impl Connection {
             Ok(cli) => cli,
             Err(error) => return session_error(ErrorReason::CliMissing, error.to_string()),
         };
-        let Some(place) = self.state.sessions.try_place() else {
+        let Some(place) = self.state.prompt_places.try_place() else {
             return session_error(
                 ErrorReason::Busy,
                 format!(
                     "Claude is already answering {} prompts on this server, as many as it allows (DISPATCH_MAX_SESSIONS). Try again in a moment.",
-                    self.state.sessions.max()
+                    self.state.prompt_places.max()
                 ),
             );
         };
@@ -90,9 +90,9 @@ impl Connection {
             credential: self.credential().await,
             timeout: config.timeout,
             max_output: config.max_output,
-            stopping: self.state.sessions.stopping(),
+            stopping: self.state.prompt_places.stopping(),
         };
-        match session::start(settings, place) {
+        match prompt_run::start(settings, place) {
             Ok(running) => {
                 tracing::info!(project = %request.project, ip = %self.ip, "Claude prompt started");
                 self.session = Some(running);

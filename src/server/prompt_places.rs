@@ -7,13 +7,13 @@ use std::{sync::Arc, time::Duration};
 use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 
 #[derive(Clone)]
-pub struct Sessions {
+pub struct PromptPlaces {
     places: Arc<Semaphore>,
     max: usize,
     stopping: Arc<watch::Sender<bool>>,
 }
 
-impl Sessions {
+impl PromptPlaces {
     pub fn new(max: usize) -> Self {
         Self {
             places: Arc::new(Semaphore::new(max)),
@@ -68,21 +68,21 @@ mod tests {
 
     #[tokio::test]
     async fn places_are_capped_returned_and_refused_once_stopping() {
-        let sessions = Sessions::new(2);
-        let first = sessions.try_place().unwrap();
-        let _second = sessions.try_place().unwrap();
-        assert!(sessions.try_place().is_none());
-        assert_eq!(sessions.running(), 2);
+        let places = PromptPlaces::new(2);
+        let first = places.try_place().unwrap();
+        let _second = places.try_place().unwrap();
+        assert!(places.try_place().is_none());
+        assert_eq!(places.running(), 2);
         drop(first);
-        assert_eq!(sessions.running(), 1);
-        let waiting = sessions.stopping();
-        let stopper = sessions.clone();
+        assert_eq!(places.running(), 1);
+        let waiting = places.stopping();
+        let stopper = places.clone();
         let stop = tokio::spawn(async move { stopper.shut_down().await });
         tokio::time::sleep(Duration::from_millis(20)).await;
         assert!(*waiting.borrow());
-        assert!(sessions.try_place().is_none());
+        assert!(places.try_place().is_none());
         drop(_second);
         stop.await.unwrap();
-        assert_eq!(sessions.running(), 0);
+        assert_eq!(places.running(), 0);
     }
 }

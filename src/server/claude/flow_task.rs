@@ -10,14 +10,18 @@ use tokio::sync::mpsc;
 use super::{
     cli_env::CliEnv,
     credentials::{Credential, CredentialStore},
-    flow::{Effect, FlowEvent, LoginFlow, Timeouts},
+    flow_machine::{Effect, FlowEvent, LoginFlow, Timeouts},
     pty::{PtyProcess, COLUMNS, ROWS},
     screen::Screen,
 };
-use crate::{
-    protocol::{terminal::TerminalKey, AuthMethod},
-    server::metrics::FlowOutcome,
-};
+use crate::protocol::{terminal::TerminalKey, AuthMethod, ErrorReason};
+
+/// How a flow ended (the server counts these).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FlowOutcome {
+    Completed,
+    Failed(ErrorReason),
+}
 
 /// What a connection can ask of its flow.
 pub enum FlowCommand {
@@ -226,7 +230,9 @@ async fn run(
             command,
             FlowCommand::Code(_) | FlowCommand::Retry | FlowCommand::Cancel
         ) {
-            driver.apply(&mut flow, vec![super::flow::no_flow()]).await;
+            driver
+                .apply(&mut flow, vec![super::flow_machine::no_flow()])
+                .await;
         }
     }
     driver.pty.kill().await;
