@@ -9,6 +9,7 @@ pub mod flow_registry;
 pub mod headers;
 pub mod healthcheck;
 pub mod host_check;
+pub mod install;
 pub mod limits;
 pub mod metrics;
 pub mod origin;

@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 
 use leptos::config::{get_config_from_str, LeptosOptions};
 
+use super::install::executable_ancestors;
+
 /// The copy used when no `Leptos.toml` is found on disk.
 const LEPTOS_TOML: &str = include_str!("../../Leptos.toml");
 const LEPTOS_TOML_NAME: &str = "Leptos.toml";
@@ -70,15 +72,6 @@ pub fn leptos_options() -> Result<LeptosOptions, SiteError> {
         );
     }
     Ok(options)
-}
-
-/// The folders above the running binary, nearest first.
-pub fn executable_ancestors() -> Vec<PathBuf> {
-    std::env::current_exe()
-        .ok()
-        .and_then(|exe| exe.canonicalize().ok())
-        .map(|exe| exe.ancestors().skip(1).map(Path::to_path_buf).collect())
-        .unwrap_or_default()
 }
 
 /// The first place where `site_root/pkg_dir` exists: the root itself when it

@@ -52,7 +52,7 @@ impl CliSearch {
         Self {
             configured,
             working_dir: std::env::current_dir().ok(),
-            install_dirs: crate::server::site::executable_ancestors(),
+            install_dirs: crate::server::install::executable_ancestors(),
             path_var: std::env::var_os("PATH"),
         }
     }
