@@ -18,7 +18,7 @@ use crate::ui::{
 /// The HTML document the server renders around the app.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
-    crate::server::headers::set_page_policy();
+    crate::server::http::headers::set_page_policy();
     view! {
         <!DOCTYPE html>
         <html lang="en">

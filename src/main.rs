@@ -7,22 +7,23 @@ use axum::serve::ListenerExt;
 use clap::Parser;
 use dispatch::server::{
     self,
-    access::AccessKey,
-    address_cap::AddressCap,
+    access::address_cap::AddressCap,
+    access::host_check::{self, HostPolicy},
+    access::key::AccessKey,
+    access::limits::Limits,
     claude::{
         cli_env::CliEnv, credentials::CredentialStore, flow_machine::Timeouts,
         status::StatusReporter,
     },
     config::{Command, Config, LogFormat},
+    edge::shutdown,
+    edge::tls::{self, TlsListener},
+    edge::transport::Transport,
     flow_registry::Flows,
     healthcheck,
-    host_check::{self, HostPolicy},
-    limits::Limits,
+    http::site,
     prompt_places::PromptPlaces,
-    shutdown, site,
     state::{AppState, LoginConfig, SessionConfig, SocketTimeouts},
-    tls::{self, TlsListener},
-    transport::Transport,
 };
 use tracing_subscriber::EnvFilter;
 
@@ -68,7 +69,7 @@ async fn main() -> anyhow::Result<()> {
         },
     };
 
-    if let Some(limit) = server::rlimit::raise_open_files_limit() {
+    if let Some(limit) = server::edge::rlimit::raise_open_files_limit() {
         tracing::debug!(limit, "open files limit");
     }
     let key = AccessKey::from_config(config.key.clone()).context("refusing to start")?;
@@ -96,7 +97,7 @@ async fn main() -> anyhow::Result<()> {
     let prompt_places = PromptPlaces::new(config.max_sessions as usize);
     let limits = Arc::new(Limits::new(
         config.starts_per_minute,
-        dispatch::server::limits::BAD_KEYS_PER_MINUTE,
+        dispatch::server::access::limits::BAD_KEYS_PER_MINUTE,
     ));
     let state = AppState {
         leptos_options,
@@ -165,11 +166,11 @@ async fn main() -> anyhow::Result<()> {
     match tls {
         None => {
             let listener = listener.tap_io(|tcp| no_delay(tcp));
-            server::serve::serve(listener, app, header_timeout, stopped).await
+            server::edge::serve::serve(listener, app, header_timeout, stopped).await
         }
         Some(tls) => {
             let listener = TlsListener::new(listener, tls)?.tap_io(|tls| no_delay(tls.get_ref().0));
-            server::serve::serve(listener, app, header_timeout, stopped).await
+            server::edge::serve::serve(listener, app, header_timeout, stopped).await
         }
     }
     tracing::info!("stopped");

@@ -22,7 +22,7 @@ use tokio::{
     net::TcpStream,
 };
 
-use super::tls::{self, TlsError};
+use super::edge::tls::{self, TlsError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum HealthError {

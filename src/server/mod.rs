@@ -1,29 +1,18 @@
 //! The server half: configuration, access control, routes.
 
 pub mod access;
-pub mod address_cap;
-pub mod api;
 pub mod claude;
 pub mod config;
+pub mod edge;
 pub mod flow_registry;
-pub mod headers;
 pub mod healthcheck;
-pub mod host_check;
+pub mod http;
 pub mod install;
-pub mod limits;
 pub mod metrics;
-pub mod origin;
-pub mod project_api;
 pub mod projects;
 pub mod prompt_places;
-pub mod rlimit;
-pub mod serve;
-pub mod shutdown;
-pub mod site;
 pub mod socket;
 pub mod state;
-pub mod tls;
-pub mod transport;
 
 use axum::{routing::get, Router};
 use leptos_axum::{generate_route_list, LeptosRoutes};
@@ -36,19 +25,19 @@ use state::AppState;
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
-    let api = headers::no_store(
+    let api = http::headers::no_store(
         Router::<AppState>::new()
-            .route("/healthz", get(api::healthz))
-            .route("/metrics", get(api::metrics))
+            .route("/healthz", get(http::api::healthz))
+            .route("/metrics", get(http::api::metrics))
             .route(
                 "/api/claude/auth",
-                get(api::claude_status)
-                    .post(api::store_api_key)
-                    .delete(api::logout),
+                get(http::api::claude_status)
+                    .post(http::api::store_api_key)
+                    .delete(http::api::logout),
             )
             .route(
                 "/api/projects",
-                get(project_api::list).post(project_api::create),
+                get(http::project_api::list).post(http::project_api::create),
             ),
     );
     let pages = Router::<AppState>::new()
@@ -64,13 +53,13 @@ pub fn router(state: AppState) -> Router {
     let hosts = state.hosts.clone();
     // Outermost first: who the client is, then whether it asked for one of
     // our names, then the routes.
-    headers::secure(api.merge(pages).with_state(state))
+    http::headers::secure(api.merge(pages).with_state(state))
         .layer(axum::middleware::from_fn_with_state(
             hosts,
-            host_check::refuse_foreign_hosts,
+            access::host_check::refuse_foreign_hosts,
         ))
         .layer(axum::middleware::from_fn_with_state(
             transport,
-            transport::identify_client,
+            edge::transport::identify_client,
         ))
 }

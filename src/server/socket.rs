@@ -30,17 +30,17 @@ use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use tokio::sync::mpsc;
 
 use super::{
-    address_cap::Place,
+    access::address_cap::Place,
+    access::origin::origin_allowed,
     claude::{
         cli::CliSearch,
         flow_machine::FlowEvent,
         flow_task::{FlowCommand, FlowHandle, LoginSettings},
         prompt_run::RunningSession,
     },
+    edge::transport::Client,
     flow_registry::StartError,
-    origin::origin_allowed,
     state::{AppState, KeyRefusal},
-    transport::Client,
 };
 use crate::protocol::{close_code, ClientEvent, ErrorReason, ServerEvent};
 use frame::{bad_request, Unread};

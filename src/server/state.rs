@@ -6,19 +6,19 @@ use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 
 use super::{
-    access::AccessKey,
-    address_cap::AddressCap,
+    access::address_cap::AddressCap,
+    access::host_check::HostPolicy,
+    access::key::AccessKey,
+    access::limits::Limits,
     claude::{
         cli_env::CliEnv, credentials::CredentialStore, flow_machine::Timeouts,
         status::StatusReporter,
     },
+    edge::transport::Transport,
     flow_registry::Flows,
-    host_check::HostPolicy,
-    limits::Limits,
     metrics::Metrics,
     projects::Projects,
     prompt_places::PromptPlaces,
-    transport::Transport,
 };
 
 /// The Claude sessions' settings, from the configuration.

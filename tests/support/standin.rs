@@ -100,13 +100,13 @@ pub async fn start_refusing(refusals: usize) -> Arc<Mutex<Vec<Seen>>> {
             record(method, uri, headers);
             Json(Value::Object(Default::default()))
         });
-    let tls = dispatch::server::tls::server_config(&fixture("cert.pem"), &fixture("key.pem"))
+    let tls = dispatch::server::edge::tls::server_config(&fixture("cert.pem"), &fixture("key.pem"))
         .expect("the stand-in's certificate");
     let tcp = tokio::net::TcpListener::bind("127.0.0.1:443")
         .await
         .expect("port 443 in the namespace");
-    let listener = dispatch::server::tls::TlsListener::new(tcp, tls).expect("TLS listener");
-    tokio::spawn(dispatch::server::serve::serve(
+    let listener = dispatch::server::edge::tls::TlsListener::new(tcp, tls).expect("TLS listener");
+    tokio::spawn(dispatch::server::edge::serve::serve(
         listener,
         app,
         std::time::Duration::from_secs(10),

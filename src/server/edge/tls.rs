@@ -22,7 +22,7 @@ use tokio::{
 };
 use tokio_rustls::{server::TlsStream, TlsAcceptor};
 
-use super::address_cap::AddressCap;
+use crate::server::access::address_cap::AddressCap;
 
 #[derive(Debug, thiserror::Error)]
 pub enum TlsError {

@@ -3,7 +3,7 @@
 //! operator allowed. A client that sends no `Origin` (a script, not a
 //! browser) goes on to the key check; `Origin: null` never passes.
 
-use super::transport::Scheme;
+use crate::server::edge::transport::Scheme;
 
 /// Whether a websocket upgrade with these headers may proceed. `scheme` is
 /// how the page reached the server when known (TLS here, or a trusted

@@ -2,11 +2,11 @@
 
 use axum::{extract::State, http::StatusCode, Json};
 
-use super::{
-    api::{ApiFailure, Authorized},
+use crate::protocol::project::{NewProject, ProjectList};
+use crate::server::{
+    http::api::{ApiFailure, Authorized},
     state::AppState,
 };
-use crate::protocol::project::{NewProject, ProjectList};
 
 /// `GET /api/projects`.
 pub async fn list(

@@ -27,7 +27,7 @@ use axum::{
 };
 use rustls::pki_types::{CertificateDer, ServerName};
 
-use super::transport::Client;
+use crate::server::edge::transport::Client;
 
 /// Which names this server answers to.
 #[derive(Clone, Debug, Default)]

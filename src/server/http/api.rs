@@ -13,8 +13,8 @@ use crate::protocol::{
     ApiError, AuthMethod, ClaudeStatus, CredentialSource, ErrorReason,
 };
 
-use super::{
-    access::bearer_token,
+use crate::server::{
+    access::key::bearer_token,
     claude::credentials::{Credential, CredentialError},
     projects::ProjectError,
     state::{AppState, KeyRefusal},
@@ -89,7 +89,7 @@ impl FromRequestParts<AppState> for Authorized {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiFailure> {
         let ip = parts
             .extensions
-            .get::<super::transport::Client>()
+            .get::<crate::server::edge::transport::Client>()
             .and_then(|c| c.ip);
         let token = parts
             .headers

@@ -9,10 +9,10 @@ use std::path::{Path, PathBuf};
 
 use leptos::config::{get_config_from_str, LeptosOptions};
 
-use super::install::executable_ancestors;
+use crate::server::install::executable_ancestors;
 
 /// The copy used when no `Leptos.toml` is found on disk.
-const LEPTOS_TOML: &str = include_str!("../../Leptos.toml");
+const LEPTOS_TOML: &str = include_str!("../../../Leptos.toml");
 const LEPTOS_TOML_NAME: &str = "Leptos.toml";
 
 #[derive(Debug, thiserror::Error)]
