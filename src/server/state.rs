@@ -9,11 +9,12 @@ use super::{
     access::address_cap::AddressCap,
     access::host_check::HostPolicy,
     access::key::AccessKey,
-    access::limits::Limits,
+    access::limits::{Limits, BAD_KEYS_PER_MINUTE},
     claude::{
         cli_env::CliEnv, credentials::CredentialStore, flow_machine::Timeouts,
         status::StatusReporter,
     },
+    config::Config,
     edge::transport::Transport,
     flow_registry::Flows,
     metrics::Metrics,
@@ -83,7 +84,100 @@ pub enum KeyRefusal {
     RateLimited,
 }
 
+/// What the start-up read and checked before the state is built: the
+/// things that can refuse a start.
+pub struct Checked {
+    pub key: AccessKey,
+    pub leptos_options: LeptosOptions,
+    pub cli_env: CliEnv,
+    pub hosts: HostPolicy,
+    /// Whether Dispatch serves HTTPS itself.
+    pub tls: bool,
+}
+
+/// Output forwarded per prompt before the rest is dropped.
+const MAX_PROMPT_OUTPUT: usize = 2 * 1024 * 1024;
+
 impl AppState {
+    /// Everything a handler shares, wired from the configuration. `home` is
+    /// the server's `HOME`, where the default folders are.
+    pub fn from_config(config: &Config, checked: Checked, home: Option<&str>) -> Self {
+        let Checked {
+            key,
+            leptos_options,
+            cli_env,
+            hosts,
+            tls,
+        } = checked;
+        let store = Arc::new(CredentialStore::new(
+            config.credentials_dir(home),
+            config.credentials_key_file(home),
+        ));
+        let metrics = Arc::new(Metrics::default());
+        Self {
+            leptos_options,
+            key: Arc::new(key),
+            status: Arc::new(StatusReporter::new(
+                config.claude_cli.clone(),
+                config.auth_enabled,
+                store.clone(),
+                home.map(Into::into),
+                cli_env.clone(),
+            )),
+            login: Arc::new(LoginConfig {
+                enabled: config.auth_enabled,
+                configured_cli: config.claude_cli.clone(),
+                cli_env,
+                lifetime: config.auth_timeout(),
+                timeouts: Timeouts {
+                    resume_grace: Duration::from_millis(config.resume_grace_ms),
+                    url: Duration::from_millis(config.no_link_ms),
+                    ..Timeouts::default()
+                },
+                allowed_origins: config.allowed_origins.clone(),
+            }),
+            store,
+            flows: Flows::new(config.max_flows as usize, metrics.clone()),
+            limits: Arc::new(Limits::new(config.starts_per_minute, BAD_KEYS_PER_MINUTE)),
+            metrics,
+            session_config: Arc::new(SessionConfig {
+                projects: Projects::new(config.projects_root(home)),
+                timeout: Duration::from_millis(config.prompt_timeout),
+                max_output: MAX_PROMPT_OUTPUT,
+            }),
+            prompt_places: PromptPlaces::new(config.max_sessions as usize),
+            transport: Arc::new(Transport {
+                tls,
+                trusted_proxies: config.trusted_proxies.clone(),
+            }),
+            hosts: Arc::new(hosts),
+            open_sockets: AddressCap::new(config.max_sockets_per_address as usize),
+            socket_timeouts: SocketTimeouts {
+                key_wait: Duration::from_millis(config.socket_key_wait_ms),
+                idle: Duration::from_millis(config.socket_idle_ms),
+            },
+        }
+    }
+
+    /// Forgets, every minute, the rate limits of addresses that have been
+    /// quiet (their memory would otherwise only grow).
+    pub fn forget_idle_clients(&self) {
+        let limits = self.limits.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(Duration::from_secs(60));
+            loop {
+                every.tick().await;
+                limits.forget_idle();
+            }
+        });
+    }
+
+    /// Ends every flow (each hears the server restarts) and every prompt,
+    /// and waits (at most 5 s each) until their CLIs are reaped.
+    pub async fn stop_claude_runs(&self) {
+        tokio::join!(self.flows.shut_down(), self.prompt_places.shut_down());
+    }
+
     /// The one key check of the API and the websocket: the key in constant
     /// time, and a wrong one counted against `ip`. The right key is never
     /// refused, whatever others sent from the same address.

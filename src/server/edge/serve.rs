@@ -6,11 +6,11 @@
 //! its connection for ever, and enough of them held the server's
 //! descriptors. Here hyper gets tokio's timer and a header deadline.
 
-use std::{convert::Infallible, future::Future, net::SocketAddr, time::Duration};
+use std::{convert::Infallible, future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
 use axum::{
     extract::{ConnectInfo, Request},
-    serve::Listener,
+    serve::{Listener, ListenerExt},
     Router,
 };
 use hyper_util::{
@@ -18,11 +18,43 @@ use hyper_util::{
     server::{conn::auto::Builder, graceful::GracefulShutdown},
     service::TowerToHyperService,
 };
+use tokio::net::TcpListener;
 use tower::ServiceExt;
 
 /// How long a client may take to send a request's headers
 /// (`DISPATCH_HEADER_TIMEOUT_MS`).
 pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Serves `app` on `tcp`, over TLS when `tls` is given, until `stop`
+/// resolves. Every connection gets TCP_NODELAY: events are small frames
+/// sent one by one, and Nagle's algorithm with delayed ACKs held some back
+/// for 40 ms.
+pub async fn serve_app(
+    tcp: TcpListener,
+    tls: Option<Arc<rustls::ServerConfig>>,
+    app: Router,
+    header_timeout: Duration,
+    stop: impl Future<Output = ()>,
+) -> std::io::Result<()> {
+    match tls {
+        None => {
+            let listener = tcp.tap_io(|tcp| no_delay(tcp));
+            serve(listener, app, header_timeout, stop).await;
+        }
+        Some(tls) => {
+            let listener =
+                super::tls::TlsListener::new(tcp, tls)?.tap_io(|tls| no_delay(tls.get_ref().0));
+            serve(listener, app, header_timeout, stop).await;
+        }
+    }
+    Ok(())
+}
+
+fn no_delay(tcp: &tokio::net::TcpStream) {
+    if let Err(error) = tcp.set_nodelay(true) {
+        tracing::debug!(%error, "TCP_NODELAY could not be set");
+    }
+}
 
 /// Serves `app` on `listener` until `stop` resolves; then stops accepting
 /// and waits for the requests in progress (not upgraded websockets, which
