@@ -1,4 +1,25 @@
 //! Dispatch: sign the Claude Code CLI on a server into a Claude account from a browser.
+//!
+//! # Layout
+//!
+//! One crate, built twice: the server (`ssr`: axum, tokio, the PTY) and the
+//! page (`hydrate`: Leptos compiled to WASM). They share only [`protocol`].
+//!
+//! - [`protocol`]: the wire's events both ways ([`protocol::ClientEvent`],
+//!   [`protocol::ServerEvent`]) and the rules both sides apply (a code's
+//!   shape, what may be typed on the CLI's live screen).
+//! - [`app`]: the HTML shell and the routes, rendered on the server and
+//!   hydrated in the browser.
+//! - [`ui`]: the pages and components; `ui::login` (the sign-in: a pure
+//!   model, its controller, the socket) and `ui::pane` (a project's Claude
+//!   pane) hold the logic, each with a pure state machine.
+//! - `server` (`ssr` only): `config`, `state`, the router; `access` (key,
+//!   limits, Origin and Host), `edge` (serve loop, TLS, proxies, stop),
+//!   `http` (REST, site, headers), `socket` (one websocket connection), and
+//!   `claude` (the CLI: PTY, screen reader, the flow's state machine and
+//!   task, credentials, prompts).
+//!
+//! docs/architecture.md follows a sign-in through these, file by file.
 
 pub mod app;
 pub mod protocol;

@@ -12,7 +12,7 @@
 //! - `error …`: an error result (`error_during_execution`).
 //! - `flood …`: 3 MiB of text in 64 KiB messages.
 //! - `mention …`: a successful answer whose text is the not-logged-in line.
-//! - anything else: "You said: <prompt>", in two messages.
+//! - anything else: "You said: `<prompt>`", in two messages.
 //!
 //! A credential containing `revoked`, `expired` or `invalid` gets the CLI's
 //! other sign-in errors. `FAKE_CLAUDE_PRINT_DELAY_MS` pauses before each
