@@ -315,7 +315,7 @@ fn start(layout: &Layout, port: u16) -> std::process::Child {
 
 /// `docker stop`: SIGTERM, then the exit within the grace period.
 fn stop(mut child: std::process::Child) {
-    support::signal(child.id() as i32, "TERM");
+    support::signal(i32::try_from(child.id()).expect("a pid"), "TERM");
     for _ in 0..200 {
         if let Ok(Some(status)) = child.try_wait() {
             assert!(status.success(), "{status}");

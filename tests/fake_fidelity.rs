@@ -199,8 +199,8 @@ fn read_recording(version: &str, timeline: &Path) -> Recording {
         .collect();
     Recording {
         version: version.to_owned(),
-        cols: meta["cols"].as_u64().expect("cols") as u16,
-        rows: meta["rows"].as_u64().expect("rows") as u16,
+        cols: u16::try_from(meta["cols"].as_u64().expect("cols")).expect("a width"),
+        rows: u16::try_from(meta["rows"].as_u64().expect("rows")).expect("a height"),
         browser: meta["env"].get("BROWSER").is_some(),
         name,
         steps,

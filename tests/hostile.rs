@@ -31,7 +31,7 @@ const FRAMES: usize = 10_000;
 const PER_CONNECTION: usize = 39;
 
 fn children(server: &Server) -> usize {
-    support::children_of(server.pid() as u32).len()
+    support::children_of(server.pid()).len()
 }
 
 /// The protocol's events, and two it does not have.
@@ -185,7 +185,12 @@ async fn ten_thousand_hostile_frames_are_answered_and_start_nothing() {
             .collect();
         sent += frames.len();
         // Several client addresses, a few connections at a time.
-        let source = IpAddr::from([127, 0, 3, 1 + (connection % 50) as u8]);
+        let source = IpAddr::from([
+            127,
+            0,
+            3,
+            1 + u8::try_from(connection % 50).expect("under 50"),
+        ]);
         connection += 1;
         let mut ws = connect_as(&url, source).await.expect("opens");
         barrage(&mut ws, frames).await;

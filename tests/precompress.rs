@@ -18,7 +18,9 @@ fn every_file_gets_a_gzip_copy_that_decodes_to_it() {
     let site = tempfile::tempdir().unwrap();
     let pkg = site.path().join("pkg");
     std::fs::create_dir_all(&pkg).unwrap();
-    let wasm: Vec<u8> = (0..50_000u32).map(|i| (i * 7 % 251) as u8).collect();
+    let wasm: Vec<u8> = (0..50_000u32)
+        .map(|i| u8::try_from(i * 7 % 251).expect("under 251"))
+        .collect();
     std::fs::write(pkg.join("app.wasm"), &wasm).unwrap();
     std::fs::write(site.path().join("favicon.svg"), "<svg></svg>").unwrap();
     // A stale copy from an earlier build is replaced; brotli copies are left.

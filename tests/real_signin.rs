@@ -207,7 +207,7 @@ async fn matrix() {
         .filter(|s| s.path == "/v1/oauth/token")
         .count();
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let reaped = support::children_of(server.pid() as u32).is_empty();
+    let reaped = support::children_of(server.pid()).is_empty();
     println!(
         "MATRIX {version} | link {} ms | {outcome} | codes {codes}, exchanges {exchanges}, retried {retried} | reaped {reaped}",
         link_ms.map_or("-".to_owned(), |ms| ms.to_string())

@@ -93,7 +93,7 @@ impl Setup {
     }
 
     fn children(&self) -> usize {
-        support::children_of(self.server.pid() as u32).len()
+        support::children_of(self.server.pid()).len()
     }
 
     /// Waits until the server runs no child process, at most `within`.

@@ -76,7 +76,7 @@ impl Setup {
 
     /// Processes the server runs now (its CLIs).
     fn children(&self) -> usize {
-        support::children_of(self.server.pid() as u32).len()
+        support::children_of(self.server.pid()).len()
     }
 }
 
@@ -139,10 +139,13 @@ async fn a_whole_flow_over_the_websocket_stores_the_token() {
         .starts_with("https://claude.ai/oauth/authorize?"));
     assert!(url["instructions"].as_str().unwrap().contains("code"));
     assert_eq!(url["flow"].as_str().unwrap().len(), 22);
-    let now_ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as u64;
+    let now_ms = u64::try_from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis(),
+    )
+    .unwrap();
     let expires = url["expiresAt"].as_u64().unwrap();
     assert!(
         expires > now_ms + 590_000 && expires < now_ms + 610_000,

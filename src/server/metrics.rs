@@ -91,7 +91,7 @@ impl Metrics {
         };
         let mut out = String::new();
         let o = &mut out;
-        let count_of = |n: &AtomicU64| n.load(Ordering::Relaxed) as i64;
+        let count_of = |n: &AtomicU64| gauge(n.load(Ordering::Relaxed));
         sample(
             o,
             "dispatch_login_flows_started_total",
@@ -130,21 +130,21 @@ impl Metrics {
             "dispatch_login_flows_live",
             "gauge",
             "Login flows running now.",
-            live_flows as i64,
+            gauge(live_flows),
         );
         sample(
             o,
             "dispatch_claude_prompts_running",
             "gauge",
             "Claude session prompts running now.",
-            running_prompts as i64,
+            gauge(running_prompts),
         );
         sample(
             o,
             "dispatch_running_clis",
             "gauge",
             "Claude CLI processes running now (sign-ins and prompts).",
-            (live_flows + running_prompts) as i64,
+            gauge(live_flows + running_prompts),
         );
         sample(
             o,
@@ -170,6 +170,11 @@ fn sample(out: &mut String, name: &str, kind: &str, help: &str, value: i64) {
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     // Counters stay meaningful after a panic elsewhere.
     m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// A count as a sample's value (counts never come near `i64::MAX`).
+fn gauge(n: impl TryInto<i64>) -> i64 {
+    n.try_into().unwrap_or(i64::MAX)
 }
 
 #[cfg(test)]

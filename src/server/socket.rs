@@ -519,6 +519,6 @@ fn epoch_ms(at: Instant) -> u64 {
         wall - (now - at)
     };
     when.duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
+        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
         .unwrap_or(0)
 }

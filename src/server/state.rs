@@ -95,6 +95,12 @@ pub struct Checked {
     pub tls: bool,
 }
 
+/// A configured count as a size (a `u32` always fits on the 64-bit hosts
+/// Dispatch runs on).
+fn count(n: u32) -> usize {
+    usize::try_from(n).unwrap_or(usize::MAX)
+}
+
 /// Output forwarded per prompt before the rest is dropped.
 const MAX_PROMPT_OUTPUT: usize = 2 * 1024 * 1024;
 
@@ -137,7 +143,7 @@ impl AppState {
                 allowed_origins: config.allowed_origins.clone(),
             }),
             store,
-            flows: Flows::new(config.max_flows as usize, metrics.clone()),
+            flows: Flows::new(count(config.max_flows), metrics.clone()),
             limits: Arc::new(Limits::new(config.starts_per_minute, BAD_KEYS_PER_MINUTE)),
             metrics,
             session_config: Arc::new(SessionConfig {
@@ -145,13 +151,13 @@ impl AppState {
                 timeout: Duration::from_millis(config.prompt_timeout),
                 max_output: MAX_PROMPT_OUTPUT,
             }),
-            prompt_places: PromptPlaces::new(config.max_sessions as usize),
+            prompt_places: PromptPlaces::new(count(config.max_sessions)),
             transport: Arc::new(Transport {
                 tls,
                 trusted_proxies: config.trusted_proxies.clone(),
             }),
             hosts: Arc::new(hosts),
-            open_sockets: AddressCap::new(config.max_sockets_per_address as usize),
+            open_sockets: AddressCap::new(count(config.max_sockets_per_address)),
             socket_timeouts: SocketTimeouts {
                 key_wait: Duration::from_millis(config.socket_key_wait_ms),
                 idle: Duration::from_millis(config.socket_idle_ms),

@@ -144,7 +144,7 @@ impl Server {
     }
 
     pub fn pid(&self) -> i32 {
-        self.child.id() as i32
+        i32::try_from(self.child.id()).expect("a pid fits an i32")
     }
 
     /// Sends SIGTERM and waits for the exit, at most `within`.
@@ -285,7 +285,7 @@ pub fn script(dir: &Path, name: &str, body: &str) -> std::path::PathBuf {
 
 /// The children of process `pid` (any state, zombies included), from /proc:
 /// each as its pid and `pid (comm) state`.
-pub fn children_of(pid: u32) -> Vec<(i32, String)> {
+pub fn children_of(pid: impl std::fmt::Display) -> Vec<(i32, String)> {
     let pid = pid.to_string();
     let mut found = Vec::new();
     for entry in std::fs::read_dir("/proc").expect("/proc").flatten() {
@@ -309,10 +309,7 @@ pub fn children_of(pid: u32) -> Vec<(i32, String)> {
 
 /// The process ids of the children of `pid`.
 pub fn child_pids(pid: i32) -> Vec<i32> {
-    children_of(pid as u32)
-        .into_iter()
-        .map(|(pid, _)| pid)
-        .collect()
+    children_of(pid).into_iter().map(|(pid, _)| pid).collect()
 }
 
 /// Fails unless every one of `pids` is gone (killed and reaped).

@@ -270,7 +270,8 @@ async fn read_line<R: AsyncBufReadExt + Unpin>(
 ) -> std::io::Result<bool> {
     loop {
         line.clear();
-        let mut limited = (&mut *reader).take(MAX_LINE as u64 + 1);
+        let limit = u64::try_from(MAX_LINE).unwrap_or(u64::MAX) + 1;
+        let mut limited = (&mut *reader).take(limit);
         let read = limited.read_until(b'\n', line).await?;
         if read == 0 {
             return Ok(false);
@@ -322,7 +323,9 @@ async fn stop(child: &mut Child) {
         // (process_group(0)), and the child is not reaped yet, so its id
         // cannot have been reused.
         unsafe {
-            libc::killpg(pid as libc::pid_t, libc::SIGKILL);
+            if let Ok(group) = libc::pid_t::try_from(pid) {
+                libc::killpg(group, libc::SIGKILL);
+            }
         }
     }
     let _ = child.kill().await;

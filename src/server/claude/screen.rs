@@ -228,7 +228,10 @@ impl Screen {
     /// The live emulator, rebuilt first if it was parked.
     fn parser(&mut self) -> &mut vt100::Parser<Hyperlinks> {
         if let Emulator::Parked { state, links } = &mut self.emulator {
-            let cols = NonZeroU16::new(self.cols as u16).unwrap_or(NonZeroU16::MIN);
+            let cols = u16::try_from(self.cols)
+                .ok()
+                .and_then(NonZeroU16::new)
+                .unwrap_or(NonZeroU16::MIN);
             let mut parser = new_parser(self.rows, cols, std::mem::take(links));
             parser.process(state.as_bytes());
             self.emulator = Emulator::Live(Box::new(parser));

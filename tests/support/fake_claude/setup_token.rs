@@ -55,7 +55,8 @@ fn random_part(n: u32) -> String {
             seed = seed
                 .wrapping_mul(6364136223846793005)
                 .wrapping_add(1442695040888963407);
-            alphabet[(seed >> 58) as usize] as char
+            // The top 6 bits: an index below 64.
+            char::from(alphabet[usize::try_from(seed >> 58).unwrap_or(0)])
         })
         .collect()
 }
@@ -67,7 +68,8 @@ fn link(version: Version, attempt: u32) -> String {
     if let Ok(links) = std::env::var("FAKE_CLAUDE_LINKS") {
         let links: Vec<&str> = links.split_whitespace().collect();
         if let Some(last) = links.last() {
-            return links.get(attempt as usize).unwrap_or(last).to_string();
+            let at = usize::try_from(attempt).unwrap_or(usize::MAX);
+            return links.get(at).unwrap_or(last).to_string();
         }
     }
     if scenario() == "foreign-url" {

@@ -38,8 +38,8 @@ fn recordings() -> Vec<Recording> {
                     raw_path.file_stem().unwrap().to_string_lossy()
                 ),
                 raw: std::fs::read(&raw_path).unwrap(),
-                cols: meta["cols"].as_u64().unwrap() as u16,
-                rows: meta["rows"].as_u64().unwrap() as u16,
+                cols: u16::try_from(meta["cols"].as_u64().unwrap()).unwrap(),
+                rows: u16::try_from(meta["rows"].as_u64().unwrap()).unwrap(),
             });
         }
     }
@@ -327,7 +327,7 @@ fn a_wrapped_url_without_hyperlinks_is_joined_at_any_width() {
             "Browser didn't open? Use the url below to sign in\r\r\n\r\r\n{}\r\r\n\r\r\n\r\r\n\x1b[2GPaste\x1b[8Gcode\x1b[13Ghere\x1b[18Gif\x1b[21Gprompted\x1b[30G>\r\r\n",
             pieces.join("\r\r\n")
         );
-        let seen = screen(50, cols as u16).feed(bytes.as_bytes());
+        let seen = screen(50, u16::try_from(cols).unwrap()).feed(bytes.as_bytes());
         assert_eq!(urls(&seen), vec![url], "{cols} columns");
     }
 }
