@@ -7,11 +7,11 @@ use leptos_router::{
 };
 
 use crate::ui::{
+    access::Access,
     header::Header,
     login::controller::LoginController,
     not_found::NotFound,
     routes::{ProjectRoute, ProjectsRoute},
-    session::Session,
     settings::SettingsPage,
 };
 
@@ -43,8 +43,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 
 #[component]
 pub fn App() -> impl IntoView {
-    let session = Session::provide();
-    LoginController::provide(session);
+    let access = Access::provide();
+    LoginController::provide(access);
     view! {
         <Router>
             <Header/>

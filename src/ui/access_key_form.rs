@@ -2,19 +2,19 @@
 
 use leptos::prelude::*;
 
-use super::session::Session;
+use super::access::Access;
 
 #[component]
 pub fn AccessKeyForm(
     /// The last key was refused by the server.
     wrong_key: bool,
 ) -> impl IntoView {
-    let session = Session::expect();
+    let access = Access::expect();
     let (key, set_key) = signal(String::new());
     let (remember, set_remember) = signal(false);
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        session.submit_key(key.get_untracked(), remember.get_untracked());
+        access.submit_key(key.get_untracked(), remember.get_untracked());
     };
     view! {
         <section class="card" aria-labelledby="access-key-title">

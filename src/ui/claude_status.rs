@@ -3,8 +3,8 @@
 use leptos::prelude::*;
 
 use super::{
+    access::{Access, StatusState},
     access_key_form::AccessKeyForm,
-    session::{Session, StatusState},
 };
 use crate::protocol::{ClaudeStatus, CredentialSource};
 
@@ -12,8 +12,8 @@ use crate::protocol::{ClaudeStatus, CredentialSource};
 /// status, or why the server could not be asked.
 #[component]
 pub fn ClaudeStatusPanel() -> impl IntoView {
-    let session = Session::expect();
-    move || match session.state.get() {
+    let access = Access::expect();
+    move || match access.state.get() {
         StatusState::Checking => view! {
             <section class="card" aria-busy="true">
                 <div class="loading" role="status">
@@ -28,7 +28,7 @@ pub fn ClaudeStatusPanel() -> impl IntoView {
         StatusState::Unreachable(why) => view! {
             <section class="card">
                 <p class="error" role="alert">{why}</p>
-                <button class="btn-secondary" on:click=move |_| session.refresh()>
+                <button class="btn-secondary" on:click=move |_| access.refresh()>
                     "Try again"
                 </button>
             </section>

@@ -1,5 +1,6 @@
 //! The browser-facing components, one concern per file.
 
+pub mod access;
 pub mod access_key_form;
 #[cfg(feature = "hydrate")]
 mod backoff;
@@ -17,5 +18,4 @@ pub mod projects;
 #[cfg(feature = "hydrate")]
 mod rest;
 pub mod routes;
-pub mod session;
 pub mod settings;

@@ -7,28 +7,28 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
 use super::{
+    access::{Access, StatusState},
     claude_status::ClaudeStatusPanel,
     login::section::ClaudeAuthSection,
     pane::view::ClaudePane,
-    session::{Session, StatusState},
 };
 use crate::protocol::project::{validate_name, ProjectList};
 
 #[component]
 pub fn ProjectsPage() -> impl IntoView {
-    let session = Session::expect();
+    let access = Access::expect();
     let projects = RwSignal::new(None::<Result<ProjectList, String>>);
     let reload = move || {
         #[cfg(feature = "hydrate")]
-        if let Some(key) = session.key() {
+        if let Some(key) = access.key() {
             leptos::task::spawn_local(async move {
                 projects.set(Some(crate::ui::rest::fetch_projects(&key).await));
             });
         }
     };
-    let ready = session.has_key_checked();
+    let ready = access.has_key_checked();
     let signed_in =
-        move || matches!(session.state.get(), StatusState::Ready(status) if status.authenticated);
+        move || matches!(access.state.get(), StatusState::Ready(status) if status.authenticated);
     Effect::new(move |_| {
         if ready.get() {
             reload();
@@ -87,7 +87,7 @@ fn ProjectItem(name: String, signed_in: Signal<bool>) -> impl IntoView {
 
 #[component]
 fn NewProjectForm(on_created: Callback<()>) -> impl IntoView {
-    let session = Session::expect();
+    let access = Access::expect();
     let (name, set_name) = signal(String::new());
     let (problem, set_problem) = signal(None::<String>);
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -101,7 +101,7 @@ fn NewProjectForm(on_created: Callback<()>) -> impl IntoView {
             }
         };
         set_problem.set(None);
-        let Some(key) = session.key() else { return };
+        let Some(key) = access.key() else { return };
         #[cfg(feature = "hydrate")]
         leptos::task::spawn_local(async move {
             match crate::ui::rest::create_project(&key, &valid).await {
@@ -138,10 +138,10 @@ fn NewProjectForm(on_created: Callback<()>) -> impl IntoView {
 /// `/projects/:name`: the project's Claude pane.
 #[component]
 pub fn ProjectPage() -> impl IntoView {
-    let session = Session::expect();
+    let access = Access::expect();
     let params = use_params_map();
     let name = move || params.with(|p| p.get("name").unwrap_or_default());
-    let ready = session.has_key_checked();
+    let ready = access.has_key_checked();
     view! {
         <p><a href="/">"← Projects"</a></p>
         <h1>{name}</h1>

@@ -3,14 +3,14 @@
 use leptos::prelude::*;
 
 use super::{
+    access::{Access, StatusState},
     login::section::ClaudeAuthSection,
-    session::{Session, StatusState},
 };
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
-    let session = Session::expect();
-    let has_key = move || matches!(session.state.get(), StatusState::Ready(_));
+    let access = Access::expect();
+    let has_key = move || matches!(access.state.get(), StatusState::Ready(_));
     view! {
         <h1>"Settings"</h1>
         <ClaudeAuthSection/>
@@ -18,7 +18,7 @@ pub fn SettingsPage() -> impl IntoView {
             <section class="card">
                 <h2>"This device"</h2>
                 <p>"The access key is kept in this browser. Forget it to sign this device out of Dispatch."</p>
-                <button class="btn-secondary" on:click=move |_| session.forget_key()>
+                <button class="btn-secondary" on:click=move |_| access.forget_key()>
                     "Forget access key"
                 </button>
             </section>

@@ -10,7 +10,7 @@ use crate::{
         terminal::{TerminalKey, TypedError},
         ClientEvent, ServerEvent,
     },
-    ui::session::Session,
+    ui::access::Access,
 };
 
 /// What a Claude pane hears from the shared socket.
@@ -37,7 +37,7 @@ pub struct LoginController {
     pub link: RwSignal<Link>,
     /// Bumped when the code input should take the focus.
     pub focus_code: RwSignal<u32>,
-    session: Session,
+    access: Access,
     /// The Claude pane on the page, if one is open.
     pane: StoredValue<Option<Callback<PaneSignal>>>,
     #[cfg(feature = "hydrate")]
@@ -45,12 +45,12 @@ pub struct LoginController {
 }
 
 impl LoginController {
-    pub fn provide(session: Session) -> Self {
+    pub fn provide(access: Access) -> Self {
         let controller = Self {
             model: RwSignal::new(LoginModel::default()),
             link: RwSignal::new(Link::Up),
             focus_code: RwSignal::new(0),
-            session,
+            access,
             pane: StoredValue::new(None),
             #[cfg(feature = "hydrate")]
             socket: StoredValue::new_local(None),
@@ -130,9 +130,9 @@ impl LoginController {
         for effect in effects {
             match effect {
                 Effect::Send(outgoing) => self.send(outgoing),
-                Effect::RefreshStatus => self.session.refresh(),
+                Effect::RefreshStatus => self.access.refresh(),
                 Effect::FocusCode => self.focus_code.update(|n| *n += 1),
-                Effect::KeyRefused => self.session.forget_key(),
+                Effect::KeyRefused => self.access.forget_key(),
             }
         }
     }
@@ -153,7 +153,7 @@ impl LoginController {
     /// The access key each frame is signed with.
     #[cfg(feature = "hydrate")]
     pub(super) fn key(self) -> Option<String> {
-        self.session.key()
+        self.access.key()
     }
 
     /// What the socket heard. Called only from the socket's task, so this

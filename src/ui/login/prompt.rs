@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use super::controller::LoginController;
-use crate::ui::session::Session;
+use crate::ui::access::Access;
 
 #[component]
 pub fn LoginPrompt() -> impl IntoView {
@@ -25,14 +25,14 @@ pub fn LoginPrompt() -> impl IntoView {
 /// Signing in with an Anthropic API key instead of a Claude account.
 #[component]
 fn ApiKeyForm() -> impl IntoView {
-    let session = Session::expect();
+    let access = Access::expect();
     let (api_key, set_api_key) = signal(String::new());
     let (problem, set_problem) = signal(None::<String>);
     let (busy, set_busy) = signal(false);
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let value = api_key.get_untracked();
-        let Some(key) = session.key() else {
+        let Some(key) = access.key() else {
             return;
         };
         set_busy.set(true);
@@ -42,7 +42,7 @@ fn ApiKeyForm() -> impl IntoView {
             match crate::ui::rest::store_api_key(key, value.trim().to_owned()).await {
                 Ok(()) => {
                     set_api_key.set(String::new());
-                    session.refresh();
+                    access.refresh();
                 }
                 Err(why) => set_problem.set(Some(why)),
             }

@@ -13,17 +13,17 @@ use super::{
 use crate::{
     protocol::ClaudeStatus,
     ui::{
+        access::{Access, StatusState},
         claude_status::{ClaudeStatusPanel, StatusCard},
-        session::{Session, StatusState},
     },
 };
 
 #[component]
 pub fn ClaudeAuthSection() -> impl IntoView {
-    let session = Session::expect();
+    let access = Access::expect();
     let login = LoginController::expect();
     let phase = Memo::new(move |_| login.model.with(|m| m.phase.clone()));
-    let method = Signal::derive(move || match session.state.get() {
+    let method = Signal::derive(move || match access.state.get() {
         StatusState::Ready(status) => status.method.map(|m| m.describe().to_owned()),
         _ => None,
     });
@@ -74,8 +74,8 @@ pub fn ClaudeAuthSection() -> impl IntoView {
 /// No flow: the status, then either the way out (logout) or the way in.
 #[component]
 fn IdleView() -> impl IntoView {
-    let session = Session::expect();
-    move || match session.state.get() {
+    let access = Access::expect();
+    move || match access.state.get() {
         StatusState::Ready(status) => view! { <ReadyView status/> }.into_any(),
         _ => view! { <ClaudeStatusPanel/> }.into_any(),
     }
@@ -125,16 +125,16 @@ fn ConfigurationProblem(problem: String) -> impl IntoView {
 
 #[component]
 fn LogoutButton() -> impl IntoView {
-    let session = Session::expect();
+    let access = Access::expect();
     let (note, set_note) = signal(None::<String>);
     let logout = move |_| {
-        let Some(key) = session.key() else { return };
+        let Some(key) = access.key() else { return };
         #[cfg(feature = "hydrate")]
         leptos::task::spawn_local(async move {
             match crate::ui::rest::logout(key).await {
                 Ok(note) => {
                     set_note.set(note);
-                    session.refresh();
+                    access.refresh();
                 }
                 Err(why) => set_note.set(Some(why)),
             }

@@ -1,5 +1,6 @@
-//! The page's access-key session: which key this tab holds, and what the
+//! What this tab has of the server: the access key it holds, and what the
 //! server said about Claude with it. Shared by every page through context.
+//! ("Session" is kept for a Claude conversation, `claude.session.*`.)
 
 use leptos::prelude::*;
 
@@ -19,27 +20,28 @@ pub enum StatusState {
     Unreachable(String),
 }
 
+/// The key and the status, for the whole page.
 #[derive(Clone, Copy)]
-pub struct Session {
+pub struct Access {
     key: RwSignal<Option<String>>,
     pub state: RwSignal<StatusState>,
 }
 
-impl Session {
-    /// Creates the session for this page and offers it to every component below.
+impl Access {
+    /// Creates the access for this page and offers it to every component below.
     pub fn provide() -> Self {
-        let session = Session {
+        let access = Access {
             key: RwSignal::new(None),
             state: RwSignal::new(StatusState::Checking),
         };
-        provide_context(session);
+        provide_context(access);
         // Effects run only in the browser: the server renders "Checking…".
-        Effect::new(move |_| session.start());
-        session
+        Effect::new(move |_| access.start());
+        access
     }
 
     pub fn expect() -> Self {
-        expect_context::<Session>()
+        expect_context::<Access>()
     }
 
     /// Whether the key was accepted: true from the first status on, and
