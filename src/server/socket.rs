@@ -31,6 +31,7 @@ use tokio::sync::mpsc;
 
 use super::{
     access::address_cap::Place,
+    access::key::KeyRefusal,
     access::origin::origin_allowed,
     claude::{
         cli::CliSearch,
@@ -40,7 +41,7 @@ use super::{
     },
     edge::transport::Client,
     flow_registry::StartError,
-    state::{AppState, KeyRefusal},
+    state::AppState,
 };
 use crate::protocol::{close_code, ClientEvent, ErrorReason, ServerEvent};
 use frame::{bad_request, Unread};

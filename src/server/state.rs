@@ -8,7 +8,7 @@ use leptos::config::LeptosOptions;
 use super::{
     access::address_cap::AddressCap,
     access::host_check::HostPolicy,
-    access::key::AccessKey,
+    access::key::{AccessKey, KeyRefusal},
     access::limits::{Limits, BAD_KEYS_PER_MINUTE},
     claude::{
         cli_env::CliEnv, credentials::CredentialStore, flow_machine::Timeouts,
@@ -72,16 +72,6 @@ pub struct AppState {
     pub socket_timeouts: SocketTimeouts,
     pub session_config: Arc<SessionConfig>,
     pub prompt_places: PromptPlaces,
-}
-
-/// Why a key was not accepted.
-#[derive(Debug, PartialEq, Eq)]
-pub enum KeyRefusal {
-    /// No key was given (not counted against the address).
-    Missing,
-    Wrong,
-    /// A wrong key, one of too many from this address this minute.
-    RateLimited,
 }
 
 /// What the start-up read and checked before the state is built: the
@@ -184,24 +174,14 @@ impl AppState {
         tokio::join!(self.flows.shut_down(), self.prompt_places.shut_down());
     }
 
-    /// The one key check of the API and the websocket: the key in constant
-    /// time, and a wrong one counted against `ip`. The right key is never
-    /// refused, whatever others sent from the same address.
+    /// The one key check of the API and the websocket ([`AccessKey::check`]).
     pub fn check_key(
         &self,
         ip: Option<IpAddr>,
         candidate: Option<&str>,
         via: &'static str,
     ) -> Result<(), KeyRefusal> {
-        let candidate = candidate.ok_or(KeyRefusal::Missing)?;
-        if self.key.matches(candidate) {
-            return Ok(());
-        }
-        tracing::info!(?ip, via, "a wrong access key was refused");
-        match ip {
-            Some(ip) if !self.limits.bad_key(ip) => Err(KeyRefusal::RateLimited),
-            _ => Err(KeyRefusal::Wrong),
-        }
+        self.key.check(&self.limits, ip, candidate, via)
     }
 }
 

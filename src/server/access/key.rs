@@ -1,8 +1,12 @@
 //! The access key: what a browser or a script must show to use Dispatch.
 
+use std::net::IpAddr;
+
 use rand::{distr::Alphanumeric, Rng};
 use secrecy::{ExposeSecret, SecretString};
 use subtle::ConstantTimeEq;
+
+use super::limits::Limits;
 
 /// The shortest key the server accepts: shorter ones are guessable.
 pub const MIN_KEY_LEN: usize = 16;
@@ -23,7 +27,38 @@ pub struct AccessKey {
     generated: bool,
 }
 
+/// Why a key was not accepted.
+#[derive(Debug, PartialEq, Eq)]
+pub enum KeyRefusal {
+    /// No key was given (not counted against the address).
+    Missing,
+    Wrong,
+    /// A wrong key, one of too many from this address this minute.
+    RateLimited,
+}
+
 impl AccessKey {
+    /// The one key check of the API and the websocket: the key in constant
+    /// time, and a wrong one counted against `ip`. The right key is never
+    /// refused, whatever others sent from the same address.
+    pub fn check(
+        &self,
+        limits: &Limits,
+        ip: Option<IpAddr>,
+        candidate: Option<&str>,
+        via: &'static str,
+    ) -> Result<(), KeyRefusal> {
+        let candidate = candidate.ok_or(KeyRefusal::Missing)?;
+        if self.matches(candidate) {
+            return Ok(());
+        }
+        tracing::info!(?ip, via, "a wrong access key was refused");
+        match ip {
+            Some(ip) if !limits.bad_key(ip) => Err(KeyRefusal::RateLimited),
+            _ => Err(KeyRefusal::Wrong),
+        }
+    }
+
     /// The configured key, checked; or a fresh random one when none is set.
     pub fn from_config(configured: Option<SecretString>) -> Result<Self, AccessKeyError> {
         match configured {

@@ -14,10 +14,10 @@ use crate::protocol::{
 };
 
 use crate::server::{
-    access::key::bearer_token,
+    access::key::{bearer_token, KeyRefusal},
     claude::credentials::{Credential, CredentialError},
     projects::ProjectError,
-    state::{AppState, KeyRefusal},
+    state::AppState,
 };
 
 /// A REST failure: its HTTP status and the JSON body docs/protocol.md
