@@ -122,6 +122,25 @@ pub mod close_code {
     pub const IDLE: u16 = 4408;
 }
 
+/// The `key` field of any [`ClientEvent`], by reference or by mutable
+/// reference as the event is given: one list of the variants for both.
+macro_rules! key_of {
+    ($event:expr) => {
+        match $event {
+            ClientEvent::Hello { key }
+            | ClientEvent::Start { key }
+            | ClientEvent::Code { key, .. }
+            | ClientEvent::Retry { key }
+            | ClientEvent::Cancel { key }
+            | ClientEvent::Resume { key, .. }
+            | ClientEvent::Type { key, .. }
+            | ClientEvent::Key { key, .. }
+            | ClientEvent::Prompt(PromptData { key, .. })
+            | ClientEvent::SessionCancel { key } => key,
+        }
+    };
+}
+
 /// Browser -> server frames: `{"event": "<name>", "data": {"key": …, …}}`.
 /// The one definition of what a client may send: the page builds these,
 /// the server reads them (after checking the frame's size and the event's
@@ -176,34 +195,12 @@ impl ClientEvent {
 
     /// The access key the event carries.
     pub fn key(&self) -> &str {
-        match self {
-            ClientEvent::Hello { key }
-            | ClientEvent::Start { key }
-            | ClientEvent::Code { key, .. }
-            | ClientEvent::Retry { key }
-            | ClientEvent::Cancel { key }
-            | ClientEvent::Resume { key, .. }
-            | ClientEvent::Type { key, .. }
-            | ClientEvent::Key { key, .. }
-            | ClientEvent::Prompt(PromptData { key, .. })
-            | ClientEvent::SessionCancel { key } => key,
-        }
+        key_of!(self)
     }
 
     /// The event, signed with `access_key`.
     pub fn with_key(mut self, access_key: String) -> Self {
-        match &mut self {
-            ClientEvent::Hello { key }
-            | ClientEvent::Start { key }
-            | ClientEvent::Code { key, .. }
-            | ClientEvent::Retry { key }
-            | ClientEvent::Cancel { key }
-            | ClientEvent::Resume { key, .. }
-            | ClientEvent::Type { key, .. }
-            | ClientEvent::Key { key, .. }
-            | ClientEvent::Prompt(PromptData { key, .. })
-            | ClientEvent::SessionCancel { key } => *key = access_key,
-        }
+        *key_of!(&mut self) = access_key;
         self
     }
 
