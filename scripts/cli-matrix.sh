@@ -9,6 +9,11 @@ cd "$(dirname "$0")/.."
 
 cache=target/cli-matrix
 mkdir -p "$cache"
+# Asking a CLI its version writes its state under HOME (2.0.14: ~/.claude.json,
+# ~/.claude/debug, ~/.claude/statsig): give it a scratch one, never the
+# machine's own.
+scratch_home=$(mktemp -d)
+trap 'rm -rf "$scratch_home"' EXIT
 rows=()
 failed=0
 # The row the test printed (after cargo's "test matrix_row ... ").
@@ -17,7 +22,7 @@ while read -r version; do
   case "$version" in ''|'#'*) continue ;; esac
   dir="$cache/$version"
   cli="$PWD/$dir/node_modules/.bin/claude"
-  if ! "$cli" --version 2>/dev/null | grep -q "^$version"; then
+  if ! HOME="$scratch_home" "$cli" --version 2>/dev/null | grep -q "^$version"; then
     echo "[cli-matrix] installing @anthropic-ai/claude-code@$version"
     npm install --prefix "$dir" --no-audit --no-fund --loglevel=error \
       "@anthropic-ai/claude-code@$version" >/dev/null
