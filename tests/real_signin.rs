@@ -154,10 +154,20 @@ fn matrix_row() {
 
 async fn matrix() {
     let cli = std::env::var("DISPATCH_MATRIX_CLI").expect("DISPATCH_MATRIX_CLI: the CLI to try");
+    // A scratch HOME: the CLI writes its state there (never the machine's
+    // ~/.claude), and 2.0.14 prints a complaint before its version without one.
+    let home = tempfile::tempdir().expect("a scratch HOME");
     let version = std::process::Command::new(&cli)
         .arg("--version")
+        .env("HOME", home.path())
         .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .map(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .find(|l| l.starts_with(|c: char| c.is_ascii_digit()))
+                .unwrap_or_default()
+                .to_owned()
+        })
         .unwrap_or_default();
     let seen = standin::start_refusing(1).await;
     let ca = standin::fixture("ca.pem").display().to_string();
