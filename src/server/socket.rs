@@ -105,6 +105,16 @@ struct OwnedFlow {
     events: mpsc::Receiver<FlowEvent>,
 }
 
+impl OwnedFlow {
+    /// Lets the flow go: its events channel closes first, so the flow can
+    /// tell this leaving from that of a connection that resumed it since.
+    async fn detach(self) {
+        let OwnedFlow { handle, events, .. } = self;
+        drop(events);
+        let _ = handle.commands.send(FlowCommand::Detach).await;
+    }
+}
+
 struct Connection {
     state: AppState,
     ip: IpAddr,
@@ -218,7 +228,7 @@ impl Connection {
             }
         }
         if let Some(flow) = self.flow.take() {
-            let _ = flow.handle.commands.send(FlowCommand::Detach).await;
+            flow.detach().await;
         }
     }
 
@@ -429,7 +439,7 @@ impl Connection {
         };
         if let Some(old) = self.flow.take() {
             if old.id != id {
-                let _ = old.handle.commands.send(FlowCommand::Detach).await;
+                old.detach().await;
             }
         }
         let (tx, rx) = mpsc::channel(32);

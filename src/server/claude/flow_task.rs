@@ -32,7 +32,8 @@ pub enum FlowCommand {
     Type(String),
     /// A key pressed on the live screen.
     Key(TerminalKey),
-    /// The connection dropped: keep the flow for the resume grace.
+    /// The connection dropped (its events channel is closed first): keep
+    /// the flow for the resume grace.
     Detach,
     /// A connection takes the flow (back); events go to `events` from now on.
     Resume(mpsc::Sender<FlowEvent>),
@@ -175,8 +176,12 @@ async fn run(
                     Some(FlowCommand::Key(key)) => flow.press_key(key),
                     Some(FlowCommand::Shutdown) => flow.shut_down(),
                     Some(FlowCommand::Detach) => {
-                        driver.events = None;
-                        flow.detach(now);
+                        // A connection that resumed the flow meanwhile has
+                        // an open channel: the old one's leaving is not its.
+                        if driver.events.as_ref().is_none_or(mpsc::Sender::is_closed) {
+                            driver.events = None;
+                            flow.detach(now);
+                        }
                         Vec::new()
                     }
                     Some(FlowCommand::Resume(events)) => {
