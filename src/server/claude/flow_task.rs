@@ -153,13 +153,7 @@ async fn run(
                         if live.streaming {
                             live.changed = true;
                         }
-                        let effects = observed.into_iter().flat_map(|o| flow.observe(o, now)).collect();
-                        // Most of a flow's life is spent waiting for the
-                        // person: the screen is written down and its grid
-                        // (~300 KiB) freed after every read, so only the
-                        // flows being read at this instant hold one.
-                        screen.park();
-                        effects
+                        observed.into_iter().flat_map(|o| flow.observe(o, now)).collect()
                     }
                 };
                 // Once the terminal is gone, nothing more can happen.
@@ -224,6 +218,10 @@ async fn run(
             live.streaming = false;
             live.owed = false;
         }
+        // Most of a flow's life is spent waiting for the person: after every
+        // turn (a read, a log of the screen, a screen sent) the screen is
+        // written down and its grid (~300 KiB) freed, so only the flows
+        // being read at this instant hold one.
         screen.park();
     }
     // What was asked while the flow ended is answered, never dropped:
@@ -275,7 +273,6 @@ impl LiveScreen {
         self.sent_at = Some(tokio::time::Instant::now());
         self.last = Some(lines.clone());
         let problem = screen.problem();
-        screen.park();
         driver.send(FlowEvent::Screen { lines, problem }).await;
     }
 }
