@@ -449,6 +449,8 @@ async fn the_whole_flow_expires() {
 async fn a_detached_flow_resumes_within_the_grace_and_ends_after_it() {
     let mut h = start("success");
     let url = h.url().await;
+    // A connection closes its events channel before it sends Detach.
+    h.events.close();
     h.send(FlowCommand::Detach).await;
     let (tx, mut rx) = mpsc::channel(16);
     h.send(FlowCommand::Resume(tx)).await;
@@ -456,9 +458,39 @@ async fn a_detached_flow_resumes_within_the_grace_and_ends_after_it() {
         Some(FlowEvent::Url { url: again, .. }) => assert_eq!(again, url),
         other => panic!("{other:?}"),
     }
+    drop(rx);
     h.send(FlowCommand::Detach).await;
     // Nobody listens now; after the grace the flow ends by itself.
     h.finished().await;
+}
+
+#[tokio::test]
+async fn an_old_connections_late_detach_leaves_the_resumed_flow_alone() {
+    let mut h = start("success");
+    let url = h.url().await;
+    // The new connection's Resume overtakes the old one's Detach.
+    let (tx, mut rx) = mpsc::channel(16);
+    h.send(FlowCommand::Resume(tx)).await;
+    match tokio::time::timeout(WAIT, rx.recv()).await.unwrap() {
+        Some(FlowEvent::Url { url: again, .. }) => assert_eq!(again, url),
+        other => panic!("{other:?}"),
+    }
+    h.events.close();
+    h.send(FlowCommand::Detach).await;
+    // The resumed connection still hears the flow: its code is answered.
+    h.send(FlowCommand::Code("abc123#def456".into())).await;
+    let heard = tokio::time::timeout(WAIT, async {
+        loop {
+            match rx.recv().await {
+                Some(FlowEvent::Complete) => return true,
+                Some(_) => continue,
+                None => return false,
+            }
+        }
+    })
+    .await
+    .expect("the resumed connection hears the outcome");
+    assert!(heard, "the flow kept sending to the resumed connection");
 }
 
 #[tokio::test]
