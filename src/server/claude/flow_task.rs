@@ -103,6 +103,8 @@ const ENTER_AFTER_CODE: std::time::Duration = std::time::Duration::from_millis(1
 
 /// Lines of the screen named when the CLI stops unexpectedly.
 const TAIL_LINES: usize = 6;
+/// How long a CLI that closed its terminal gets to exit, for its status.
+const EXIT_WAIT: std::time::Duration = std::time::Duration::from_millis(500);
 
 /// The live screen is sent at most this often (it changes with every
 /// frame of a spinner).
@@ -374,12 +376,7 @@ impl Driver {
 
     /// The child's exit status, once it has gone (briefly waited for).
     async fn exit_status(&mut self) -> Option<u32> {
-        for _ in 0..50 {
-            if let Some(status) = self.pty.try_exit_status() {
-                return Some(status.exit_code());
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-        }
-        None
+        let status = self.pty.wait_exit(EXIT_WAIT).await?;
+        Some(status.exit_code())
     }
 }

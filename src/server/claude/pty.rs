@@ -140,20 +140,54 @@ impl PtyProcess {
         Some(status)
     }
 
+    /// Waits until the child has exited, up to `within`, and reaps it: its
+    /// exit status, or `None` if it still runs (or was reaped before). The
+    /// wait is the kernel's (a pidfd turns readable at the exit), not a
+    /// poll; only kernels without pidfds (before 5.3) are polled.
+    pub async fn wait_exit(&mut self, within: Duration) -> Option<portable_pty::ExitStatus> {
+        if let Some(status) = self.try_exit_status() {
+            return Some(status);
+        }
+        self.child.as_ref()?;
+        let deadline = tokio::time::Instant::now() + within;
+        let exit = exit_watch(self.pid);
+        loop {
+            match &exit {
+                Ok(pidfd) => match tokio::time::timeout_at(deadline, pidfd.readable()).await {
+                    Err(_elapsed) => return None,
+                    Ok(Ok(mut ready)) => {
+                        if let Some(status) = self.try_exit_status() {
+                            return Some(status);
+                        }
+                        ready.clear_ready();
+                    }
+                    Ok(Err(_)) => tokio::time::sleep(POLL).await,
+                },
+                Err(_) => {
+                    if tokio::time::Instant::now() >= deadline {
+                        return None;
+                    }
+                    tokio::time::sleep(POLL).await;
+                }
+            }
+            if let Some(status) = self.try_exit_status() {
+                return Some(status);
+            }
+        }
+    }
+
     /// Kills the child's process group and waits (without blocking the
     /// runtime) until it is reaped.
     pub async fn kill(mut self) {
-        self.signal_group(libc::SIGKILL);
-        for _ in 0..500 {
-            if self.child.is_none() || self.try_exit_status().is_some() {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(2)).await;
+        if !self.signal_group(libc::SIGKILL) {
+            return;
         }
-        tracing::error!(
-            pid = self.pid,
-            "the CLI did not die within a second of SIGKILL"
-        );
+        if self.wait_exit(Duration::from_secs(1)).await.is_none() && self.child.is_some() {
+            tracing::error!(
+                pid = self.pid,
+                "the CLI did not die within a second of SIGKILL"
+            );
+        }
     }
 
     /// Signals the child's process group; `false` (and no signal) once the
@@ -201,6 +235,23 @@ impl Drop for PtyProcess {
     fn drop(&mut self) {
         self.kill_now();
     }
+}
+
+/// How often a kernel without pidfds is asked whether the child exited.
+const POLL: Duration = Duration::from_millis(5);
+
+/// A descriptor that turns readable when process `pid` (our unreaped
+/// child, so the pid is still its own) exits.
+fn exit_watch(pid: i32) -> io::Result<AsyncFd<OwnedFd>> {
+    // SAFETY: pidfd_open(2) takes a pid and flags and returns a new
+    // descriptor or -1; it touches no memory of ours.
+    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
+    let fd = RawFd::try_from(fd).map_err(|_| io::Error::other("pidfd out of range"))?;
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: the descriptor was just opened and nothing else owns it.
+    register(unsafe { OwnedFd::from_raw_fd(fd) })
 }
 
 fn register(fd: OwnedFd) -> io::Result<AsyncFd<OwnedFd>> {
@@ -255,18 +306,37 @@ mod tests {
             &[],
         )
         .unwrap();
-        let mut reaped = false;
-        for _ in 0..500 {
-            if pty.try_exit_status().is_some() {
-                reaped = true;
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
-        assert!(reaped, "sh exits at once");
+        let status = pty.wait_exit(Duration::from_secs(10)).await;
+        assert!(status.is_some_and(|s| s.success()), "sh exits at once");
         // Its pid is free for the system to give to another process now.
         assert!(!pty.signal_group(libc::SIGKILL));
         pty.kill().await;
+    }
+
+    #[tokio::test]
+    async fn waiting_for_the_exit_gives_its_status_or_gives_up() {
+        let spawn = |script: &str| {
+            PtyProcess::spawn(
+                Path::new("/bin/sh"),
+                &["-c", script],
+                &CliEnv::default(),
+                &[],
+            )
+            .unwrap()
+        };
+        let mut failing = spawn("exit 3");
+        let status = failing.wait_exit(Duration::from_secs(10)).await;
+        assert_eq!(status.map(|s| s.exit_code()), Some(3));
+        // Reaped: there is nothing more to wait for.
+        assert!(failing.wait_exit(Duration::from_secs(10)).await.is_none());
+
+        let mut sleeping = spawn("sleep 30");
+        assert!(sleeping
+            .wait_exit(Duration::from_millis(50))
+            .await
+            .is_none());
+        assert!(sleeping.signal_group(0), "still running after the wait");
+        sleeping.kill().await;
     }
 
     #[tokio::test]
