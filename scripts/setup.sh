@@ -57,6 +57,11 @@ if [ "$mode" = test ]; then
     apt-get update
     DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium
   fi
+  if ! command -v pebble >/dev/null || ! command -v pebble-challtestsrv >/dev/null; then
+    say "installing pebble, the ACME test server the HTTPS-by-ACME tests run against"
+    apt-get update
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends pebble
+  fi
   e2e_hash=$(sha256sum end2end/package-lock.json | cut -d' ' -f1)
   if [ "$(cat end2end/node_modules/.lock-hash 2>/dev/null || true)" != "$e2e_hash" ]; then
     say "installing Playwright (the test runner only: it uses Debian's Chromium)"

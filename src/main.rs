@@ -9,7 +9,13 @@ use dispatch::server::{
     access::{host_check, key::AccessKey},
     claude::cli_env::CliEnv,
     config::{Command, Config, LogFormat},
-    edge::{rlimit, serve, shutdown::StopSignals, tls},
+    edge::{
+        acme, acme_cache,
+        certificate::{CertificateInfo, ServedCertificate},
+        rlimit, serve,
+        shutdown::StopSignals,
+        tls,
+    },
     healthcheck,
     http::site,
     state::{AppState, Checked},
@@ -20,22 +26,19 @@ use tracing_subscriber::EnvFilter;
 async fn main() -> anyhow::Result<()> {
     let config = Config::parse();
     init_logs(config.log_format);
+    let home = std::env::var("HOME").ok();
     if config.command == Some(Command::Healthcheck) {
-        let cert = config
-            .serves_tls()
-            .then_some(config.tls_cert.as_deref())
-            .flatten();
-        return healthcheck::check(config.addr, cert)
+        let cert = served_certificate_file(&config, home.as_deref());
+        return healthcheck::check(config.addr, cert.as_deref())
             .await
             .context("unhealthy");
     }
-    let (checked, tls) = check(&config)?;
+    let (checked, tls) = check(&config, home.as_deref())?;
     let stop = StopSignals::listen().context("cannot listen for stop signals")?;
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .with_context(|| format!("cannot listen on {}", config.addr))?;
     announce(listener.local_addr()?, &checked.key, tls.is_some());
-    let home = std::env::var("HOME").ok();
     let state = AppState::from_config(&config, checked, home.as_deref());
     state.forget_idle_clients();
     let app = server::router(state.clone());
@@ -66,22 +69,33 @@ fn init_logs(format: LogFormat) {
 /// the key, the certificate, the CLI's environment rule, the site.
 fn check(
     config: &Config,
+    home: Option<&str>,
 ) -> anyhow::Result<(Checked, Option<std::sync::Arc<rustls::ServerConfig>>)> {
     config.check_exposure()?;
     if config.key_on_command_line() {
         tracing::warn!("the access key was given with --key, where every user of this machine can read it (ps); set DISPATCH_KEY instead");
     }
-    let tls = match (&config.tls_cert, &config.tls_key) {
-        (Some(cert), Some(key)) => Some(tls::server_config(cert, key)?),
-        _ => None,
+    let served = ServedCertificate::default();
+    let mut allowed_hosts = config.allowed_hosts.clone();
+    let mut certificate = None;
+    let tls = if let Some(acme) = config.acme_settings(home) {
+        // The certificate will be for these names: they are this server's.
+        allowed_hosts.extend(acme.domains.iter().cloned());
+        Some(acme::start(&acme, served.clone()).context("refusing to start")?)
+    } else if let Some((cert, key)) = config.tls_files() {
+        let leaf = tls::read_certificates(cert)?.into_iter().next();
+        if let Some(info) = leaf.as_deref().and_then(CertificateInfo::from_der) {
+            served.set(info);
+        }
+        certificate = leaf;
+        Some(tls::server_config(cert, key)?)
+    } else {
+        None
     };
     let hosts = host_check::HostPolicy {
         loopback: config.addr.ip().is_loopback(),
-        allowed: host_check::allowed_names(&config.allowed_hosts),
-        certificate: match &config.tls_cert {
-            Some(cert) if tls.is_some() => tls::read_certificates(cert)?.into_iter().next(),
-            _ => None,
-        },
+        allowed: host_check::allowed_names(&allowed_hosts),
+        certificate,
     };
     if let Some(limit) = rlimit::raise_open_files_limit() {
         tracing::debug!(limit, "open files limit");
@@ -100,8 +114,22 @@ fn check(
         cli_env: CliEnv::new(&config.cli_env).context("refusing to start")?,
         hosts,
         tls: tls.is_some(),
+        served,
     };
     Ok((checked, tls))
+}
+
+/// The certificate file the server serves, for the health check to trust:
+/// the configured one, or the one the ACME client cached.
+fn served_certificate_file(config: &Config, home: Option<&str>) -> Option<std::path::PathBuf> {
+    if let Some(acme) = config.acme_settings(home) {
+        return Some(acme_cache::AcmeCache::certificate_path(
+            &acme.cache,
+            &acme.domains,
+            &acme.directory,
+        ));
+    }
+    config.tls_files().map(|(cert, _)| cert.to_owned())
 }
 
 /// Says where the app is. A generated key is printed once, to standard output

@@ -71,6 +71,19 @@ pub struct ClaudeStatus {
     /// `false` when the server runs with `CLAUDE_AUTH_ENABLED=false`.
     pub enabled: bool,
     pub cli: CliInfo,
+    /// The HTTPS certificate Dispatch serves, when it serves TLS itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate: Option<CertificateSummary>,
+}
+
+/// The served certificate as the key holder sees it in Settings.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CertificateSummary {
+    /// Its DNS names.
+    pub names: Vec<String>,
+    /// When it expires, in seconds since the Unix epoch.
+    pub expires_at: i64,
 }
 
 /// Why a request or a flow failed, in a word a program can act on.
@@ -339,6 +352,7 @@ mod tests {
                 version: Some("2.1.197".into()),
                 problem: None,
             },
+            certificate: None,
         };
         let json = serde_json::to_value(&status).unwrap();
         assert_eq!(

@@ -3,13 +3,15 @@
 
 use std::{
     net::{IpAddr, SocketAddr},
-    path::PathBuf,
+    path::{Path, PathBuf},
     time::Duration,
 };
 
 use clap::Parser;
 use ipnet::IpNet;
 use secrecy::SecretString;
+
+use super::edge::acme;
 
 /// Dispatch: sign the Claude Code CLI on this server into a Claude account from a browser.
 #[derive(Debug, Parser)]
@@ -107,6 +109,32 @@ pub struct Config {
     #[arg(long, env = "DISPATCH_TLS_KEY", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
 
+    /// Serve HTTPS with a certificate for these names (comma-separated)
+    /// from an ACME service, obtained and renewed by Dispatch itself
+    /// (TLS-ALPN-01: port 443 of each name must reach this port).
+    #[arg(long, env = "DISPATCH_ACME_DOMAIN", value_delimiter = ',',
+          value_parser = parse_domain)]
+    pub acme_domain: Vec<String>,
+
+    /// A contact address for the ACME account (expiry notices).
+    #[arg(long, env = "DISPATCH_ACME_EMAIL")]
+    pub acme_email: Option<String>,
+
+    /// The ACME directory (Let's Encrypt's; its staging service is
+    /// https://acme-staging-v02.api.letsencrypt.org/directory).
+    #[arg(long, env = "DISPATCH_ACME_DIRECTORY", default_value = acme::LETS_ENCRYPT)]
+    pub acme_directory: String,
+
+    /// Where the ACME account key and certificates are kept (default: an
+    /// `acme` folder beside --credentials-key-file).
+    #[arg(long, env = "DISPATCH_ACME_CACHE")]
+    pub acme_cache: Option<PathBuf>,
+
+    /// A CA (PEM) to trust for the ACME directory besides the public ones,
+    /// for a private ACME service.
+    #[arg(long, env = "DISPATCH_ACME_DIRECTORY_CA")]
+    pub acme_directory_ca: Option<PathBuf>,
+
     /// Reverse proxies (addresses or networks, comma-separated) whose
     /// X-Forwarded-For / -Proto / -Host headers are believed.
     #[arg(long, env = "DISPATCH_TRUSTED_PROXIES", value_delimiter = ',',
@@ -173,13 +201,22 @@ pub enum ExposureError {
         "refusing to serve plain HTTP on {0}, an address other machines can reach: the access \
          key and the Claude sign-in code would cross the network unencrypted.\n\
          Pick one:\n  \
-         - serve HTTPS: --tls-cert and --tls-key (DISPATCH_TLS_CERT, DISPATCH_TLS_KEY);\n  \
+         - serve HTTPS with a certificate from Let's Encrypt: --acme-domain \
+         (DISPATCH_ACME_DOMAIN=dispatch.example.com);\n  \
+         - serve HTTPS with your own files: --tls-cert and --tls-key (DISPATCH_TLS_CERT, \
+         DISPATCH_TLS_KEY);\n  \
          - put Dispatch behind a TLS-terminating proxy and name it: --trusted-proxies \
          (DISPATCH_TRUSTED_PROXIES=10.0.0.2 or a network such as 172.16.0.0/12);\n  \
          - listen on loopback only: --addr 127.0.0.1:3000;\n  \
          - or accept the risk on a network you trust: --insecure-http (DISPATCH_INSECURE_HTTP=true)."
     )]
     PlainHttpOnNetwork(SocketAddr),
+    #[error(
+        "DISPATCH_ACME_DOMAIN and DISPATCH_TLS_CERT/DISPATCH_TLS_KEY are both set, and Dispatch \
+         serves one certificate. Drop DISPATCH_TLS_CERT and DISPATCH_TLS_KEY to use the ACME \
+         service's, or DISPATCH_ACME_DOMAIN to serve your own files."
+    )]
+    TwoCertificateSources,
 }
 
 /// A proxy as an address (`10.0.0.2`, one host) or a network (`10.0.0.0/8`).
@@ -188,6 +225,25 @@ fn parse_proxy(text: &str) -> Result<IpNet, String> {
     text.parse::<IpNet>()
         .or_else(|_| text.parse::<IpAddr>().map(IpNet::from))
         .map_err(|_| format!("{text:?} is neither an IP address nor a network like 10.0.0.0/8"))
+}
+
+/// A DNS name a certificate can be issued for, in lower case.
+fn parse_domain(text: &str) -> Result<String, String> {
+    let name = text.trim().trim_end_matches('.').to_ascii_lowercase();
+    let label_ok = |label: &str| {
+        !label.is_empty()
+            && label.len() <= 63
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+            && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    };
+    if name.len() <= 253 && name.contains('.') && name.split('.').all(label_ok) {
+        Ok(name)
+    } else {
+        Err(format!(
+            "{text:?} is not a DNS name a certificate can be issued for (like dispatch.example.com)"
+        ))
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -202,14 +258,46 @@ impl Config {
         Duration::from_millis(self.auth_timeout)
     }
 
-    /// Whether the server speaks TLS itself.
+    /// Whether the server speaks TLS itself (its own files or ACME).
     pub fn serves_tls(&self) -> bool {
-        self.tls_cert.is_some() && self.tls_key.is_some()
+        self.tls_files().is_some() || self.uses_acme()
+    }
+
+    /// The certificate and key files, when both are set.
+    pub fn tls_files(&self) -> Option<(&Path, &Path)> {
+        Some((self.tls_cert.as_deref()?, self.tls_key.as_deref()?))
+    }
+
+    /// Whether certificates come from an ACME service.
+    pub fn uses_acme(&self) -> bool {
+        !self.acme_domain.is_empty()
+    }
+
+    /// What the ACME client is asked, when ACME is set. `home` is the
+    /// server's `HOME` (the default cache is beside the credential key).
+    pub fn acme_settings(&self, home: Option<&str>) -> Option<acme::AcmeSettings> {
+        if !self.uses_acme() {
+            return None;
+        }
+        let key_file = self.credentials_key_file(home);
+        let beside_key = key_file
+            .parent()
+            .map_or_else(|| PathBuf::from("acme"), |dir| dir.join("acme"));
+        Some(acme::AcmeSettings {
+            domains: self.acme_domain.clone(),
+            email: self.acme_email.clone(),
+            directory: self.acme_directory.clone(),
+            cache: self.acme_cache.clone().unwrap_or(beside_key),
+            directory_ca: self.acme_directory_ca.clone(),
+        })
     }
 
     /// Plain HTTP is for loopback; elsewhere it takes TLS, a trusted proxy
-    /// or the explicit insecure flag.
+    /// or the explicit insecure flag. One source of certificates only.
     pub fn check_exposure(&self) -> Result<(), ExposureError> {
+        if self.uses_acme() && (self.tls_cert.is_some() || self.tls_key.is_some()) {
+            return Err(ExposureError::TwoCertificateSources);
+        }
         if self.addr.ip().is_loopback()
             || self.serves_tls()
             || !self.trusted_proxies.is_empty()
@@ -283,6 +371,11 @@ mod tests {
                 "CLAUDE_AUTH_TIMEOUT",
                 "CLAUDE_CLI",
                 "CLAUDE_CREDENTIALS_PATH",
+                "DISPATCH_ACME_CACHE",
+                "DISPATCH_ACME_DIRECTORY",
+                "DISPATCH_ACME_DIRECTORY_CA",
+                "DISPATCH_ACME_DOMAIN",
+                "DISPATCH_ACME_EMAIL",
                 "DISPATCH_ADDR",
                 "DISPATCH_ALLOWED_HOSTS",
                 "DISPATCH_ALLOWED_ORIGINS",
@@ -381,6 +474,53 @@ mod tests {
         assert_eq!(with(&["--insecure-http"]), Ok(()));
         assert_eq!(with(&["--insecure-http", "true"]), Ok(()));
         assert!(with(&["--insecure-http", "false"]).is_err());
+    }
+
+    #[test]
+    fn acme_names_are_checked_serve_tls_anywhere_and_exclude_own_files() {
+        let config = parse(&["--acme-domain", "Dispatch.Example.com., b.example.org"]).unwrap();
+        assert_eq!(
+            config.acme_domain,
+            ["dispatch.example.com", "b.example.org"]
+        );
+        for bad in [
+            "localhost",
+            "-a.example",
+            "a..example",
+            "a_b.example",
+            "*.example.com",
+        ] {
+            assert!(parse(&["--acme-domain", bad]).is_err(), "{bad}");
+        }
+        let public = |extra: &[&str]| {
+            let mut args = vec!["--addr", "0.0.0.0:443"];
+            args.extend_from_slice(extra);
+            parse(&args).unwrap().check_exposure()
+        };
+        assert_eq!(public(&["--acme-domain", "d.example.com"]), Ok(()));
+        assert_eq!(
+            public(&[
+                "--acme-domain",
+                "d.example.com",
+                "--tls-cert",
+                "c.pem",
+                "--tls-key",
+                "k.pem"
+            ]),
+            Err(ExposureError::TwoCertificateSources)
+        );
+        // The cache sits beside the credential key unless named.
+        let config = parse(&[
+            "--acme-domain",
+            "d.example.com",
+            "--credentials-key-file",
+            "/keys/credentials.key",
+        ])
+        .unwrap();
+        let settings = config.acme_settings(None).unwrap();
+        assert_eq!(settings.cache, PathBuf::from("/keys/acme"));
+        assert_eq!(settings.directory, acme::LETS_ENCRYPT);
+        assert!(parse(&[]).unwrap().acme_settings(None).is_none());
     }
 
     #[test]

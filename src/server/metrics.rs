@@ -11,7 +11,7 @@ use std::{
     time::Duration,
 };
 
-use super::claude::flow_task::FlowOutcome;
+use super::{claude::flow_task::FlowOutcome, edge::certificate::CertificateInfo};
 use crate::protocol::ErrorReason;
 
 /// Upper bounds (seconds) of the flow-duration histogram: a sign-in takes
@@ -83,7 +83,12 @@ impl Metrics {
 
     /// The text format, with the gauges read now (`live_flows` each run one
     /// CLI, and so does each of the `running_prompts`).
-    pub fn render(&self, live_flows: usize, running_prompts: usize) -> String {
+    pub fn render(
+        &self,
+        live_flows: usize,
+        running_prompts: usize,
+        certificate: Option<&CertificateInfo>,
+    ) -> String {
         let failed = lock(&self.failed).clone();
         let (buckets, count, sum) = {
             let d = lock(&self.durations);
@@ -153,6 +158,17 @@ impl Metrics {
             "Open websocket connections.",
             websockets,
         );
+        // Only where Dispatch serves TLS: an alert on "expires within N
+        // days" is the usual use.
+        if let Some(certificate) = certificate {
+            sample(
+                o,
+                "dispatch_tls_certificate_expiry_timestamp_seconds",
+                "gauge",
+                "When the TLS certificate served stops being valid (Unix time).",
+                certificate.not_after,
+            );
+        }
         out
     }
 }
@@ -193,7 +209,7 @@ mod tests {
             Duration::from_secs(40),
         );
         let _socket = m.websocket_opened();
-        let text = m.render(1, 0);
+        let text = m.render(1, 0, None);
         for line in [
             "dispatch_login_flows_started_total 3",
             "dispatch_login_flows_completed_total 1",
@@ -212,6 +228,24 @@ mod tests {
             );
         }
         drop(_socket);
-        assert!(m.render(0, 0).contains("dispatch_websocket_connections 0"));
+        assert!(m
+            .render(0, 0, None)
+            .contains("dispatch_websocket_connections 0"));
+        assert!(
+            !text.contains("certificate"),
+            "no TLS, no certificate metric"
+        );
+    }
+
+    #[test]
+    fn the_served_certificate_expiry_is_a_gauge() {
+        let certificate = CertificateInfo {
+            names: vec!["dispatch.example".into()],
+            not_after: 1_900_000_000,
+        };
+        let text = Metrics::default().render(0, 0, Some(&certificate));
+        assert!(text
+            .lines()
+            .any(|l| l == "dispatch_tls_certificate_expiry_timestamp_seconds 1900000000"));
     }
 }

@@ -15,7 +15,7 @@ use super::{
         status::StatusReporter,
     },
     config::Config,
-    edge::transport::Transport,
+    edge::{certificate::ServedCertificate, transport::Transport},
     flow_registry::Flows,
     metrics::Metrics,
     projects::Projects,
@@ -72,6 +72,8 @@ pub struct AppState {
     pub socket_timeouts: SocketTimeouts,
     pub session_config: Arc<SessionConfig>,
     pub prompt_places: PromptPlaces,
+    /// The TLS certificate served (names, expiry), when Dispatch serves TLS.
+    pub served_certificate: ServedCertificate,
 }
 
 /// What the start-up read and checked before the state is built: the
@@ -83,6 +85,8 @@ pub struct Checked {
     pub hosts: HostPolicy,
     /// Whether Dispatch serves HTTPS itself.
     pub tls: bool,
+    /// The certificate it serves, once known.
+    pub served: ServedCertificate,
 }
 
 /// A configured count as a size (a `u32` always fits on the 64-bit hosts
@@ -104,6 +108,7 @@ impl AppState {
             cli_env,
             hosts,
             tls,
+            served,
         } = checked;
         let store = Arc::new(CredentialStore::new(
             config.credentials_dir(home),
@@ -148,6 +153,7 @@ impl AppState {
             }),
             hosts: Arc::new(hosts),
             open_sockets: AddressCap::new(count(config.max_sockets_per_address)),
+            served_certificate: served,
             socket_timeouts: SocketTimeouts {
                 key_wait: Duration::from_millis(config.socket_key_wait_ms),
                 idle: Duration::from_millis(config.socket_idle_ms),

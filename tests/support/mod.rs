@@ -4,6 +4,7 @@
 pub mod encoded;
 pub mod https;
 pub mod netns;
+pub mod pebble;
 pub mod standin;
 pub mod ws;
 
@@ -37,6 +38,11 @@ const HOST_VARIABLES: &[&str] = &[
     "DISPATCH_LOG_FORMAT",
     "DISPATCH_TLS_CERT",
     "DISPATCH_TLS_KEY",
+    "DISPATCH_ACME_DOMAIN",
+    "DISPATCH_ACME_EMAIL",
+    "DISPATCH_ACME_DIRECTORY",
+    "DISPATCH_ACME_CACHE",
+    "DISPATCH_ACME_DIRECTORY_CA",
     "DISPATCH_TRUSTED_PROXIES",
     "DISPATCH_INSECURE_HTTP",
     "DISPATCH_CLI_ENV",
@@ -53,6 +59,8 @@ const HOST_VARIABLES: &[&str] = &[
 pub struct Server {
     child: Child,
     pub base_url: String,
+    /// What the server logged before it said where it listens.
+    pub start_logs: Vec<String>,
     stdout: mpsc::Receiver<String>,
     stderr: mpsc::Receiver<String>,
 }
@@ -102,12 +110,22 @@ impl Server {
         let mut server = Server {
             child,
             base_url: String::new(),
+            start_logs: Vec::new(),
             stdout,
             stderr,
         };
-        let line = server
-            .wait_for_log("is listening on ", Duration::from_secs(20))
-            .expect("the server announces its address");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let line = loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let line = server
+                .stderr
+                .recv_timeout(left)
+                .expect("the server announces its address");
+            if line.contains("is listening on ") {
+                break line;
+            }
+            server.start_logs.push(line);
+        };
         let start = line.find("listening on ").expect("an address") + "listening on ".len();
         // Text or JSON logs: the address ends at a space or a quote.
         server.base_url = line[start..]

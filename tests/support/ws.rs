@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_tungstenite::{
     connect_async,
     tungstenite::{client::IntoClientRequest, http::HeaderValue, Message},
@@ -32,13 +33,18 @@ pub async fn connect(url: &str, origin: Option<&str>) -> Result<Ws, u16> {
     }
 }
 
-pub async fn send(ws: &mut Ws, event: &str, data: Value) {
+/// Sends one event, over any websocket (plain or TLS).
+pub async fn send<S: AsyncRead + AsyncWrite + Unpin>(
+    ws: &mut WebSocketStream<S>,
+    event: &str,
+    data: Value,
+) {
     let frame = json!({"event": event, "data": data}).to_string();
     ws.send(Message::text(frame)).await.unwrap();
 }
 
 /// The next text frame, as JSON.
-pub async fn recv(ws: &mut Ws) -> Value {
+pub async fn recv<S: AsyncRead + AsyncWrite + Unpin>(ws: &mut WebSocketStream<S>) -> Value {
     loop {
         let message = tokio::time::timeout(WAIT, ws.next())
             .await

@@ -157,6 +157,7 @@ impl StatusReporter {
             source: credential.map(|(_, s)| s),
             enabled: self.enabled,
             cli: self.cli().await,
+            certificate: None,
         }
     }
 }

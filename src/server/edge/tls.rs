@@ -22,6 +22,7 @@ use tokio::{
 };
 use tokio_rustls::{server::TlsStream, TlsAcceptor};
 
+use super::acme::ACME_TLS_ALPN;
 use crate::server::access::address_cap::AddressCap;
 
 #[derive(Debug, thiserror::Error)]
@@ -137,6 +138,11 @@ async fn accept_loop(
         tokio::spawn(async move {
             let _places = (permit, place);
             match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
+                // An ACME service checking the TLS-ALPN-01 challenge: the
+                // handshake was the answer; there is no HTTP to serve.
+                Ok(Ok(tls)) if tls.get_ref().1.alpn_protocol() == Some(ACME_TLS_ALPN) => {
+                    tracing::debug!(%peer, "TLS-ALPN-01 challenge answered");
+                }
                 Ok(Ok(tls)) => {
                     let _ = ready.send((tls, peer)).await;
                 }

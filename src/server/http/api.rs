@@ -10,7 +10,7 @@ use axum::{
 
 use crate::protocol::{
     rest::{ApiKeyBody, Done, LogoutAnswer},
-    ApiError, AuthMethod, ClaudeStatus, CredentialSource, ErrorReason,
+    ApiError, AuthMethod, CertificateSummary, ClaudeStatus, CredentialSource, ErrorReason,
 };
 
 use crate::server::{
@@ -107,7 +107,15 @@ impl FromRequestParts<AppState> for Authorized {
 
 /// `GET /api/claude/auth`.
 pub async fn claude_status(_: Authorized, State(state): State<AppState>) -> Json<ClaudeStatus> {
-    Json(state.status.status().await)
+    let mut status = state.status.status().await;
+    status.certificate = state
+        .served_certificate
+        .get()
+        .map(|served| CertificateSummary {
+            names: served.names,
+            expires_at: served.not_after,
+        });
+    Json(status)
 }
 
 /// Longest API key accepted; real ones are about 108 characters.
@@ -192,9 +200,11 @@ pub async fn metrics(_: Authorized, State(state): State<AppState>) -> impl IntoR
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        state
-            .metrics
-            .render(state.flows.count(), state.prompt_places.running()),
+        state.metrics.render(
+            state.flows.count(),
+            state.prompt_places.running(),
+            state.served_certificate.get().as_ref(),
+        ),
     )
 }
 
