@@ -8,7 +8,7 @@ export PATH := $(CURDIR)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 DISPATCH_ADDR ?= 127.0.0.1:3000
 export DISPATCH_ADDR
 
-.PHONY: run test bench fuzz cli-matrix setup setup-test build fake-cli fmt-check clippy test-rust e2e clean FORCE
+.PHONY: run test bench fuzz cli-matrix image-test setup setup-test build fake-cli fmt-check clippy test-rust e2e clean FORCE
 
 ## Install what is missing, build in release mode, serve on $(DISPATCH_ADDR).
 run: setup build
@@ -72,6 +72,12 @@ bench: setup build
 fuzz:
 	DISPATCH_FUZZ_CASES=$${DISPATCH_FUZZ_CASES:-50000} \
 	  cargo test --release --features ssr --lib -- read_or_refused never_panic
+
+## The Docker image, built with podman and run: HTTPS, uid, health, the
+## real CLI's link, the credential across containers, SIGTERM, the compose
+## file (root; by hand, not in `make test`: half an hour on 2 cores).
+image-test:
+	scripts/image-test.sh
 
 ## Every CLI version in scripts/cli-versions.txt signs in through the
 ## server, in a network namespace with a stand-in token endpoint (root).

@@ -29,7 +29,15 @@ pub fn connector() -> tokio_rustls::TlsConnector {
 }
 
 pub async fn tls_stream(port: u16) -> tokio_rustls::client::TlsStream<TcpStream> {
-    let tcp = TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+    tls_stream_to(std::net::SocketAddr::from(([127, 0, 0, 1], port))).await
+}
+
+/// A TLS connection to `address`, which must show the test certificate
+/// (issued to `localhost`).
+pub async fn tls_stream_to(
+    address: std::net::SocketAddr,
+) -> tokio_rustls::client::TlsStream<TcpStream> {
+    let tcp = TcpStream::connect(address).await.unwrap();
     connector()
         .connect(ServerName::try_from("localhost").unwrap(), tcp)
         .await
