@@ -1,8 +1,9 @@
 # syntax=docker/dockerfile:1
 # Dispatch in a container: build with cargo-leptos, run as `appuser` with the
 # pinned Claude CLI. Credentials live on volumes, so they survive a new
-# container. See README.md, "Docker". The runtime layout, its environment and
-# its non-root start are tested without Docker by tests/container.rs.
+# container. See docs/deployment.md, "Docker". `make image-test` builds it
+# and runs it (tests/image.rs); tests/container.rs checks its shape and
+# runtime layout on every `make test`.
 
 ARG RUST_VERSION=1.95
 ARG NODE_VERSION=20
@@ -47,9 +48,16 @@ WORKDIR /app
 COPY --from=build /app/target/release/dispatch /app/dispatch
 COPY --from=build /app/target/site /app/site
 COPY --from=build /app/Leptos.toml /app/Leptos.toml
-COPY --from=npm /app/node_modules/@anthropic-ai /app/node_modules/@anthropic-ai
+# The CLI is one native binary (the runtime has no node). Only it and its
+# package.json: npm also keeps the same binary in its platform package
+# (@anthropic-ai/claude-code-linux-x64), a second 400 MB never run here.
+COPY --from=npm /app/node_modules/@anthropic-ai/claude-code/package.json \
+     /app/node_modules/@anthropic-ai/claude-code/package.json
+COPY --from=npm /app/node_modules/@anthropic-ai/claude-code/bin/claude.exe \
+     /app/node_modules/@anthropic-ai/claude-code/bin/claude.exe
 RUN mkdir -p /app/node_modules/.bin \
- && ln -s ../@anthropic-ai/claude-code/bin/claude.exe /app/node_modules/.bin/claude
+ && ln -s ../@anthropic-ai/claude-code/bin/claude.exe /app/node_modules/.bin/claude \
+ && /app/node_modules/.bin/claude --version
 # Every path the server uses, spelled out. 0.0.0.0 inside the container:
 # Dispatch refuses to serve it as plain HTTP unless it has TLS
 # (DISPATCH_TLS_CERT, DISPATCH_TLS_KEY), a trusted proxy
