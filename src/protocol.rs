@@ -10,6 +10,7 @@ pub mod project;
 pub mod rest;
 pub mod session;
 pub mod terminal;
+pub mod time;
 
 /// How a `claude` started by Dispatch would be signed in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -71,9 +72,38 @@ pub struct ClaudeStatus {
     /// `false` when the server runs with `CLAUDE_AUTH_ENABLED=false`.
     pub enabled: bool,
     pub cli: CliInfo,
+    /// What Dispatch itself stored (`null` when nothing): its dates and
+    /// whether it still counts.
+    #[serde(default)]
+    pub credential: Option<StoredCredential>,
     /// The HTTPS certificate Dispatch serves, when it serves TLS itself.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub certificate: Option<CertificateSummary>,
+}
+
+/// The credential Dispatch stored, as `GET /api/claude/auth` reports it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StoredCredential {
+    /// When it was stored (ISO 8601, UTC).
+    pub stored_at: String,
+    /// When it stops working (ISO 8601): a token a year after it was
+    /// stored; `null` for an API key.
+    pub expires_at: Option<String>,
+    pub state: CredentialState,
+}
+
+/// Whether the stored credential still counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CredentialState {
+    Ok,
+    /// 30 days or less left: pages offer to sign in again.
+    Expiring,
+    /// Past its expiry: kept, but no longer passed to Claude runs.
+    Expired,
+    /// A Claude run refused it: kept, but no longer passed.
+    Rejected,
 }
 
 /// The served certificate as the key holder sees it in Settings.
@@ -352,6 +382,7 @@ mod tests {
                 version: Some("2.1.197".into()),
                 problem: None,
             },
+            credential: None,
             certificate: None,
         };
         let json = serde_json::to_value(&status).unwrap();
@@ -362,7 +393,8 @@ mod tests {
                 "method": "oauth_token",
                 "source": "environment",
                 "enabled": true,
-                "cli": {"found": true, "path": "/usr/bin/claude", "version": "2.1.197"}
+                "cli": {"found": true, "path": "/usr/bin/claude", "version": "2.1.197"},
+                "credential": null
             })
         );
         let back: ClaudeStatus = serde_json::from_value(json).unwrap();

@@ -11,7 +11,7 @@ use std::{
     time::Duration,
 };
 
-use super::{claude::flow_task::FlowOutcome, edge::certificate::CertificateInfo};
+use super::claude::flow_task::FlowOutcome;
 use crate::protocol::ErrorReason;
 
 /// Upper bounds (seconds) of the flow-duration histogram: a sign-in takes
@@ -32,6 +32,19 @@ pub struct Metrics {
     failed: Mutex<BTreeMap<String, u64>>,
     durations: Mutex<Durations>,
     websockets: AtomicI64,
+}
+
+/// What is read at the moment of a scrape, besides the counters.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Gauges {
+    /// Login flows running (each runs one CLI).
+    pub live_flows: usize,
+    /// Claude prompts running (each runs one CLI).
+    pub running_prompts: usize,
+    /// When the served TLS certificate expires (Unix seconds).
+    pub certificate_expiry: Option<i64>,
+    /// When the stored credential expires (Unix seconds).
+    pub credential_expiry: Option<i64>,
 }
 
 /// Counts a websocket connection while it lives.
@@ -81,14 +94,14 @@ impl Metrics {
         ConnectionGuard(self)
     }
 
-    /// The text format, with the gauges read now (`live_flows` each run one
-    /// CLI, and so does each of the `running_prompts`).
-    pub fn render(
-        &self,
-        live_flows: usize,
-        running_prompts: usize,
-        certificate: Option<&CertificateInfo>,
-    ) -> String {
+    /// The text format, with the gauges read now.
+    pub fn render(&self, now: &Gauges) -> String {
+        let Gauges {
+            live_flows,
+            running_prompts,
+            certificate_expiry,
+            credential_expiry,
+        } = *now;
         let failed = lock(&self.failed).clone();
         let (buckets, count, sum) = {
             let d = lock(&self.durations);
@@ -160,13 +173,23 @@ impl Metrics {
         );
         // Only where Dispatch serves TLS: an alert on "expires within N
         // days" is the usual use.
-        if let Some(certificate) = certificate {
+        if let Some(expiry) = certificate_expiry {
             sample(
                 o,
                 "dispatch_tls_certificate_expiry_timestamp_seconds",
                 "gauge",
                 "When the TLS certificate served stops being valid (Unix time).",
-                certificate.not_after,
+                expiry,
+            );
+        }
+        // Only for a stored credential that expires (a token, not an API key).
+        if let Some(expiry) = credential_expiry {
+            sample(
+                o,
+                "dispatch_credential_expiry_timestamp_seconds",
+                "gauge",
+                "When the Claude credential Dispatch stored expires (Unix time).",
+                expiry,
             );
         }
         out
@@ -209,7 +232,10 @@ mod tests {
             Duration::from_secs(40),
         );
         let _socket = m.websocket_opened();
-        let text = m.render(1, 0, None);
+        let text = m.render(&Gauges {
+            live_flows: 1,
+            ..Gauges::default()
+        });
         for line in [
             "dispatch_login_flows_started_total 3",
             "dispatch_login_flows_completed_total 1",
@@ -229,23 +255,26 @@ mod tests {
         }
         drop(_socket);
         assert!(m
-            .render(0, 0, None)
+            .render(&Gauges::default())
             .contains("dispatch_websocket_connections 0"));
         assert!(
-            !text.contains("certificate"),
-            "no TLS, no certificate metric"
+            !text.contains("expiry"),
+            "no TLS or token, no expiry metrics"
         );
     }
 
     #[test]
-    fn the_served_certificate_expiry_is_a_gauge() {
-        let certificate = CertificateInfo {
-            names: vec!["dispatch.example".into()],
-            not_after: 1_900_000_000,
-        };
-        let text = Metrics::default().render(0, 0, Some(&certificate));
-        assert!(text
-            .lines()
-            .any(|l| l == "dispatch_tls_certificate_expiry_timestamp_seconds 1900000000"));
+    fn expiries_are_gauges_when_known() {
+        let text = Metrics::default().render(&Gauges {
+            certificate_expiry: Some(1_900_000_000),
+            credential_expiry: Some(1_800_000_000),
+            ..Gauges::default()
+        });
+        for line in [
+            "dispatch_tls_certificate_expiry_timestamp_seconds 1900000000",
+            "dispatch_credential_expiry_timestamp_seconds 1800000000",
+        ] {
+            assert!(text.lines().any(|l| l == line), "{line} missing");
+        }
     }
 }

@@ -6,7 +6,10 @@ use super::{
     access::{Access, StatusState},
     access_key_form::AccessKeyForm,
 };
-use crate::protocol::{CertificateSummary, ClaudeStatus, CredentialSource};
+use crate::protocol::{
+    time::{day_month_year, parse_iso8601, utc_date},
+    CertificateSummary, ClaudeStatus, CredentialSource, CredentialState, StoredCredential,
+};
 
 /// Shows whatever the session is at: checking, asking for the key, the
 /// status, or why the server could not be asked.
@@ -72,6 +75,22 @@ pub fn StatusCard(status: ClaudeStatus) -> impl IntoView {
                 <dd data-testid="claude-account" class:ok=status.authenticated>
                     {signed_in}
                 </dd>
+                {status.credential.map(|stored| {
+                    let state = stored.state;
+                    view! {
+                        <dt>"Stored sign-in"</dt>
+                        <dd
+                            data-testid="claude-credential"
+                            class:error=matches!(
+                                state,
+                                CredentialState::Expired | CredentialState::Rejected
+                            )
+                            class:warn=state == CredentialState::Expiring
+                        >
+                            {describe_credential(&stored)}
+                        </dd>
+                    }
+                })}
                 <dt>"CLI"</dt>
                 <dd data-testid="claude-cli" class:error=!status.cli.found>
                     {cli}
@@ -97,6 +116,27 @@ pub fn StatusCard(status: ClaudeStatus) -> impl IntoView {
     }
 }
 
+/// "Signed in on 3 Dec 2026 · valid until about 3 Dec 2027", and what to
+/// do when it no longer counts.
+fn describe_credential(stored: &StoredCredential) -> String {
+    let date = |iso: &str| parse_iso8601(iso).map_or_else(|| iso.to_owned(), day_month_year);
+    let stored_on = format!("Signed in on {}", date(&stored.stored_at));
+    let until = stored.expires_at.as_deref().map(date);
+    match (stored.state, until) {
+        (CredentialState::Rejected, _) => {
+            format!("{stored_on} · Claude no longer accepts it: sign in again.")
+        }
+        (CredentialState::Expired, Some(until)) => {
+            format!("{stored_on} · expired on {until}: sign in again.")
+        }
+        (CredentialState::Expiring, Some(until)) => {
+            format!("{stored_on} · expires on {until}: sign in again before then.")
+        }
+        (_, Some(until)) => format!("{stored_on} · valid until about {until}."),
+        (_, None) => format!("{stored_on} · an API key does not expire."),
+    }
+}
+
 /// "Certificate for a.example, b.example; valid until 2027-03-01 (UTC)."
 fn describe_certificate(certificate: &CertificateSummary) -> String {
     let names = if certificate.names.is_empty() {
@@ -110,42 +150,41 @@ fn describe_certificate(certificate: &CertificateSummary) -> String {
     )
 }
 
-/// A Unix time as its UTC calendar date, `YYYY-MM-DD` (the civil-from-days
-/// algorithm: days since 1970-01-01 to a proleptic Gregorian date).
-fn utc_date(unix_seconds: i64) -> String {
-    let days = unix_seconds.div_euclid(86_400) + 719_468;
-    let era = days.div_euclid(146_097);
-    let day_of_era = days.rem_euclid(146_097);
-    let year_of_era =
-        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_index = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
-    let month = if month_index < 10 {
-        month_index + 3
-    } else {
-        month_index - 9
-    };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn unix_times_become_utc_dates() {
-        for (unix, date) in [
-            (0, "1970-01-01"),
-            (86_399, "1970-01-01"),
-            (951_782_400, "2000-02-29"),
-            (1_798_761_599, "2026-12-31"),
-            (1_798_761_600, "2027-01-01"),
-            (4_107_542_400, "2100-03-01"),
-            (-1, "1969-12-31"),
+    fn a_stored_credential_says_when_and_what_to_do() {
+        let stored = |state, expires_at: Option<&str>| StoredCredential {
+            stored_at: "2026-12-03T12:13:20Z".into(),
+            expires_at: expires_at.map(Into::into),
+            state,
+        };
+        let year = Some("2027-12-03T12:13:20Z");
+        for (credential, said) in [
+            (
+                stored(CredentialState::Ok, year),
+                "Signed in on 3 Dec 2026 · valid until about 3 Dec 2027.",
+            ),
+            (
+                stored(CredentialState::Expiring, year),
+                "Signed in on 3 Dec 2026 · expires on 3 Dec 2027: sign in again before then.",
+            ),
+            (
+                stored(CredentialState::Expired, year),
+                "Signed in on 3 Dec 2026 · expired on 3 Dec 2027: sign in again.",
+            ),
+            (
+                stored(CredentialState::Rejected, None),
+                "Signed in on 3 Dec 2026 · Claude no longer accepts it: sign in again.",
+            ),
+            (
+                stored(CredentialState::Ok, None),
+                "Signed in on 3 Dec 2026 · an API key does not expire.",
+            ),
         ] {
-            assert_eq!(utc_date(unix), date, "{unix}");
+            assert_eq!(describe_credential(&credential), said);
         }
     }
 

@@ -22,7 +22,19 @@ use rand::RngCore;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 
+use super::credential_life::CredentialLife;
 use crate::protocol::AuthMethod;
+
+/// When `path` was last written, in Unix seconds (now, if unknown).
+fn modified_at(path: &Path) -> i64 {
+    fs::metadata(path)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or_else(super::credential_life::now, |d| {
+            i64::try_from(d.as_secs()).unwrap_or(i64::MAX)
+        })
+}
 
 /// The file inside `CLAUDE_CREDENTIALS_PATH`.
 pub const CREDENTIAL_FILE: &str = "dispatch-credential.enc";
@@ -43,16 +55,23 @@ pub enum CredentialError {
     KeyReadableByOthers { path: PathBuf, mode: u32 },
 }
 
-/// A secret and what kind it is.
+/// A secret, what kind it is, and its life (when stored, whether refused).
 pub struct Credential {
     pub method: AuthMethod,
     pub secret: SecretString,
+    pub life: CredentialLife,
 }
 
 #[derive(Serialize, Deserialize)]
 struct Plain {
     method: AuthMethod,
     secret: String,
+    /// Unix seconds. Absent in files written before dates were kept: the
+    /// file's modification time stands in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    stored_at: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    rejected_at: Option<i64>,
 }
 
 /// Where the credential and its key live.
@@ -82,6 +101,8 @@ impl CredentialStore {
         let plain = serde_json::to_vec(&Plain {
             method: credential.method,
             secret: credential.secret.expose_secret().to_owned(),
+            stored_at: Some(credential.life.stored_at),
+            rejected_at: credential.life.rejected_at,
         })
         .map_err(|e| CredentialError::Permission {
             path: self.path(),
@@ -131,10 +152,30 @@ impl CredentialStore {
             .decrypt(XNonce::from_slice(nonce), sealed)
             .map_err(|_| undecryptable())?;
         let plain: Plain = serde_json::from_slice(&plain).map_err(|_| undecryptable())?;
+        let stored_at = plain.stored_at.unwrap_or_else(|| modified_at(&path));
         Ok(Some(Credential {
             method: plain.method,
             secret: plain.secret.into(),
+            life: CredentialLife {
+                stored_at,
+                rejected_at: plain.rejected_at,
+            },
         }))
+    }
+
+    /// Marks the stored credential as refused by Claude at `at` (kept, so
+    /// the owner sees what happened; a new sign-in replaces it). `Ok(false)`
+    /// when nothing is stored or it was marked already.
+    pub fn mark_rejected(&self, at: i64) -> Result<bool, CredentialError> {
+        let Some(mut credential) = self.load()? else {
+            return Ok(false);
+        };
+        if credential.life.rejected_at.is_some() {
+            return Ok(false);
+        }
+        credential.life.rejected_at = Some(at);
+        self.save(&credential)?;
+        Ok(true)
     }
 
     /// Removes the stored credential; `Ok(false)` when there was none.

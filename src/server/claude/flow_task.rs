@@ -9,6 +9,7 @@ use tokio::sync::mpsc;
 
 use super::{
     cli_env::CliEnv,
+    credential_life::CredentialLife,
     credentials::{Credential, CredentialStore},
     flow_machine::{Effect, FlowEvent, LoginFlow, Timeouts},
     pty::{PtyProcess, COLUMNS, ROWS},
@@ -331,6 +332,7 @@ impl Driver {
                     let credential = Credential {
                         method: AuthMethod::OauthToken,
                         secret: token.0.expose_secret().to_owned().into(),
+                        life: CredentialLife::stored_now(),
                     };
                     let saved = tokio::task::spawn_blocking(move || store.save(&credential))
                         .await

@@ -3,6 +3,7 @@
 pub mod cli;
 pub mod cli_env;
 pub mod code;
+pub mod credential_life;
 pub mod credentials;
 pub mod flow_machine;
 pub mod flow_task;

@@ -13,6 +13,7 @@ use crate::protocol::{AuthMethod, ClaudeStatus, CliInfo, CredentialSource};
 use super::{
     cli::{self, CliSearch},
     cli_env::CliEnv,
+    credential_life::{now, CredentialLife},
     credentials::CredentialStore,
 };
 
@@ -129,16 +130,43 @@ impl StatusReporter {
         self.versions.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// The credential a `claude` started by Dispatch would use, by the
-    /// order Dispatch gives them: its own store (passed in the CLI's
-    /// environment), the server's environment, the CLI's own login.
-    pub async fn credential(&self) -> Option<(AuthMethod, CredentialSource)> {
+    /// What Dispatch stored: its kind and life, when it can be read.
+    pub async fn stored(&self) -> Option<(AuthMethod, CredentialLife)> {
         let store = self.store.clone();
         match tokio::task::spawn_blocking(move || store.load()).await {
-            Ok(Ok(Some(stored))) => return Some((stored.method, CredentialSource::Dispatch)),
-            Ok(Ok(None)) => {}
-            Ok(Err(error)) => tracing::warn!(%error, "the stored credential cannot be used"),
-            Err(error) => tracing::error!(%error, "reading the stored credential failed"),
+            Ok(Ok(Some(stored))) => Some((stored.method, stored.life)),
+            Ok(Ok(None)) => None,
+            Ok(Err(error)) => {
+                tracing::warn!(%error, "the stored credential cannot be used");
+                None
+            }
+            Err(error) => {
+                tracing::error!(%error, "reading the stored credential failed");
+                None
+            }
+        }
+    }
+
+    /// The credential a `claude` started by Dispatch would use now, and
+    /// where it comes from.
+    pub async fn credential(&self) -> Option<(AuthMethod, CredentialSource)> {
+        let stored = self.stored().await;
+        self.in_use(stored, now())
+    }
+
+    /// The credential a `claude` started by Dispatch would use, by the
+    /// order Dispatch gives them: its own store (passed in the CLI's
+    /// environment) while it counts (not expired, not refused), the
+    /// server's environment, the CLI's own login.
+    fn in_use(
+        &self,
+        stored: Option<(AuthMethod, CredentialLife)>,
+        now: i64,
+    ) -> Option<(AuthMethod, CredentialSource)> {
+        if let Some((method, life)) = stored {
+            if life.counts(method, now) {
+                return Some((method, CredentialSource::Dispatch));
+            }
         }
         if let Some(method) = environment_credential(|name| std::env::var(name).ok()) {
             return Some((method, CredentialSource::Environment));
@@ -150,13 +178,16 @@ impl StatusReporter {
     }
 
     pub async fn status(&self) -> ClaudeStatus {
-        let credential = self.credential().await;
+        let stored = self.stored().await;
+        let now = now();
+        let in_use = self.in_use(stored, now);
         ClaudeStatus {
-            authenticated: credential.is_some(),
-            method: credential.map(|(m, _)| m),
-            source: credential.map(|(_, s)| s),
+            authenticated: in_use.is_some(),
+            method: in_use.map(|(m, _)| m),
+            source: in_use.map(|(_, s)| s),
             enabled: self.enabled,
             cli: self.cli().await,
+            credential: stored.map(|(method, life)| life.summary(method, now)),
             certificate: None,
         }
     }

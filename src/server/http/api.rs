@@ -15,7 +15,11 @@ use crate::protocol::{
 
 use crate::server::{
     access::key::{bearer_token, KeyRefusal},
-    claude::credentials::{Credential, CredentialError},
+    claude::{
+        credential_life::CredentialLife,
+        credentials::{Credential, CredentialError},
+    },
+    metrics::Gauges,
     projects::ProjectError,
     state::AppState,
 };
@@ -158,6 +162,7 @@ pub async fn store_api_key(
     let credential = Credential {
         method: AuthMethod::ApiKey,
         secret: key.to_owned().into(),
+        life: CredentialLife::stored_now(),
     };
     let store = state.store.clone();
     tokio::task::spawn_blocking(move || store.save(&credential))
@@ -195,16 +200,23 @@ pub async fn logout(
 /// `GET /metrics`: the Prometheus text format (behind the key: scrapers send
 /// it as a bearer token).
 pub async fn metrics(_: Authorized, State(state): State<AppState>) -> impl IntoResponse {
+    let credential_expiry = state
+        .status
+        .stored()
+        .await
+        .and_then(|(method, life)| life.expires_at(method));
+    let gauges = Gauges {
+        live_flows: state.flows.count(),
+        running_prompts: state.prompt_places.running(),
+        certificate_expiry: state.served_certificate.get().map(|c| c.not_after),
+        credential_expiry,
+    };
     (
         [(
             header::CONTENT_TYPE,
             "text/plain; version=0.0.4; charset=utf-8",
         )],
-        state.metrics.render(
-            state.flows.count(),
-            state.prompt_places.running(),
-            state.served_certificate.get().as_ref(),
-        ),
+        state.metrics.render(&gauges),
     )
 }
 

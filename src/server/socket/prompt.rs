@@ -8,6 +8,7 @@ use crate::{
     protocol::{session::SessionResult, ErrorReason, PromptData, ServerEvent},
     server::claude::{
         cli::CliSearch,
+        credential_life::now,
         prompt_run::{self, SessionEnd, SessionSettings, SessionUpdate},
         status::{credential_variable, environment_credential},
         stream_json::{cut, StreamEvent},
@@ -122,7 +123,9 @@ impl Connection {
                     None
                 }
             });
-        if let Some(credential) = stored {
+        // An expired or refused credential is kept for its owner to see,
+        // but no run gets it.
+        if let Some(credential) = stored.filter(|c| c.life.counts(c.method, now())) {
             return Some((credential_variable(credential.method), credential.secret));
         }
         let method = environment_credential(|name| std::env::var(name).ok())?;

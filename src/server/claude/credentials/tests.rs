@@ -14,8 +14,15 @@ fn token(secret: &str) -> Credential {
     Credential {
         method: AuthMethod::OauthToken,
         secret: secret.to_owned().into(),
+        life: CredentialLife {
+            stored_at: STORED_AT,
+            rejected_at: None,
+        },
     }
 }
+
+/// 2026-12-03T12:13:20Z.
+const STORED_AT: i64 = 1_796_300_000;
 
 fn mode(path: &Path) -> u32 {
     fs::metadata(path).unwrap().permissions().mode() & 0o777
@@ -65,6 +72,7 @@ fn a_new_save_replaces_the_old_and_leaves_no_temporary_files() {
     s.save(&Credential {
         method: AuthMethod::ApiKey,
         secret: "sk-ant-api03-second".to_owned().into(),
+        life: CredentialLife::stored_now(),
     })
     .unwrap();
     let loaded = s.load().unwrap().unwrap();
@@ -229,4 +237,55 @@ fn an_existing_folder_of_the_key_keeps_its_mode() {
     s.save(&token(TOKEN)).unwrap();
     assert_eq!(mode(&home), 0o755, "not ours to change");
     assert_eq!(mode(&home.join("dispatch.key")), 0o600);
+}
+
+#[test]
+fn the_stored_date_and_a_rejection_survive_a_reload() {
+    let tmp = tempfile::tempdir().unwrap();
+    let s = store(tmp.path());
+    assert!(!s.mark_rejected(STORED_AT + 10).unwrap(), "nothing stored");
+    s.save(&token(TOKEN)).unwrap();
+    let loaded = s.load().unwrap().unwrap();
+    assert_eq!(loaded.life.stored_at, STORED_AT);
+    assert_eq!(loaded.life.rejected_at, None);
+
+    assert!(s.mark_rejected(STORED_AT + 10).unwrap());
+    assert!(!s.mark_rejected(STORED_AT + 20).unwrap(), "marked once");
+    let again = store(tmp.path()).load().unwrap().unwrap();
+    assert_eq!(again.life.rejected_at, Some(STORED_AT + 10));
+    assert_eq!(again.secret.expose_secret(), TOKEN, "kept, not deleted");
+    assert_eq!(mode(&s.path()), 0o600);
+
+    // A new sign-in replaces it, and the rejection with it.
+    s.save(&token(TOKEN)).unwrap();
+    assert_eq!(s.load().unwrap().unwrap().life.rejected_at, None);
+}
+
+#[test]
+fn a_credential_stored_before_dates_were_kept_dates_from_its_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let s = store(tmp.path());
+    s.save(&token(TOKEN)).unwrap();
+    // Rewrite it as the old format wrote it: method and secret only.
+    let key = s.key(false).unwrap();
+    let plain = br#"{"method":"oauth_token","secret":"sk-ant-oat01-old"}"#;
+    let nonce = [7u8; NONCE_LEN];
+    let sealed = XChaCha20Poly1305::new(&key.into())
+        .encrypt(XNonce::from_slice(&nonce), plain.as_slice())
+        .unwrap();
+    let mut bytes = MAGIC.to_vec();
+    bytes.extend_from_slice(&nonce);
+    bytes.extend_from_slice(&sealed);
+    fs::write(s.path(), bytes).unwrap();
+    let modified = fs::metadata(s.path())
+        .unwrap()
+        .modified()
+        .unwrap()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let loaded = s.load().unwrap().unwrap();
+    assert_eq!(loaded.secret.expose_secret(), "sk-ant-oat01-old");
+    assert_eq!(loaded.life.stored_at, i64::try_from(modified).unwrap());
+    assert_eq!(loaded.life.rejected_at, None);
 }

@@ -1,0 +1,162 @@
+//! The stored credential's life through the running server: its dates in
+//! `GET /api/claude/auth` (across a restart), the 30-day window, and an
+//! expired or refused credential that is kept but no longer counts.
+#![cfg(feature = "ssr")]
+
+mod support;
+
+use std::path::Path;
+
+use dispatch::protocol::{time::parse_iso8601, AuthMethod};
+use dispatch::server::claude::{
+    credential_life::{now, CredentialLife},
+    credentials::{Credential, CredentialStore},
+};
+use serde_json::Value;
+use support::{get, post_json, Server, TEST_KEY};
+
+const DAY: i64 = 86_400;
+
+struct Scratch {
+    dir: tempfile::TempDir,
+}
+
+impl Scratch {
+    fn new() -> Scratch {
+        Scratch {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    fn path(&self, name: &str) -> String {
+        self.dir.path().join(name).display().to_string()
+    }
+
+    fn store(&self) -> CredentialStore {
+        CredentialStore::new(
+            self.dir.path().join("credentials"),
+            self.dir.path().join("key/credentials.key"),
+        )
+    }
+
+    /// A token stored `days_ago`, as Dispatch would have stored it.
+    fn token_stored(&self, days_ago: i64) {
+        self.store()
+            .save(&Credential {
+                method: AuthMethod::OauthToken,
+                secret: "sk-ant-oat01-stored-for-the-test".to_owned().into(),
+                life: CredentialLife {
+                    stored_at: now() - days_ago * DAY,
+                    rejected_at: None,
+                },
+            })
+            .expect("the test credential is stored");
+    }
+
+    fn start(&self) -> Server {
+        let (credentials, key, home) = (
+            self.path("credentials"),
+            self.path("key/credentials.key"),
+            self.path("home"),
+        );
+        std::fs::create_dir_all(&home).unwrap();
+        Server::start(&[
+            ("DISPATCH_KEY", TEST_KEY),
+            ("CLAUDE_CLI", env!("CARGO_BIN_EXE_fake-claude")),
+            ("CLAUDE_CREDENTIALS_PATH", &credentials),
+            ("DISPATCH_CREDENTIALS_KEY_FILE", &key),
+            ("HOME", &home),
+        ])
+    }
+}
+
+fn status(server: &Server) -> Value {
+    get(&server.url("/api/claude/auth"), Some(TEST_KEY)).json()
+}
+
+fn expiry_metric(server: &Server) -> Option<i64> {
+    get(&server.url("/metrics"), Some(TEST_KEY))
+        .body
+        .lines()
+        .find_map(|l| l.strip_prefix("dispatch_credential_expiry_timestamp_seconds "))
+        .map(|v| v.parse().expect("a number"))
+}
+
+fn iso(value: &Value) -> i64 {
+    parse_iso8601(value.as_str().expect("an ISO 8601 text")).expect("an ISO 8601 time")
+}
+
+#[test]
+fn nothing_stored_says_null() {
+    let scratch = Scratch::new();
+    let server = scratch.start();
+    let body = status(&server);
+    assert_eq!(body["credential"], Value::Null, "{body}");
+    assert_eq!(body["authenticated"], false);
+    assert_eq!(expiry_metric(&server), None);
+}
+
+#[test]
+fn a_token_has_its_dates_and_says_when_it_is_expiring() {
+    let scratch = Scratch::new();
+    scratch.token_stored(10);
+    let server = scratch.start();
+    let body = status(&server);
+    let stored = iso(&body["credential"]["storedAt"]);
+    let expires = iso(&body["credential"]["expiresAt"]);
+    assert!((now() - 10 * DAY - stored).abs() < 60, "{body}");
+    assert_eq!(expires - stored, 365 * DAY);
+    assert_eq!(body["credential"]["state"], "ok");
+    assert_eq!(body["authenticated"], true);
+    assert_eq!(body["source"], "dispatch");
+    assert_eq!(expiry_metric(&server), Some(expires));
+    drop(server);
+
+    // 30 days or less left: expiring, and still used.
+    scratch.token_stored(340);
+    let server = scratch.start();
+    let body = status(&server);
+    assert_eq!(body["credential"]["state"], "expiring", "{body}");
+    assert_eq!(body["authenticated"], true);
+}
+
+#[test]
+fn an_expired_or_refused_credential_is_kept_but_no_longer_counts() {
+    let scratch = Scratch::new();
+    scratch.token_stored(366);
+    let server = scratch.start();
+    let body = status(&server);
+    assert_eq!(body["credential"]["state"], "expired", "{body}");
+    assert_eq!(body["authenticated"], false, "{body}");
+    assert_eq!(body["source"], Value::Null);
+    drop(server);
+
+    scratch.token_stored(5);
+    assert!(scratch.store().mark_rejected(now()).unwrap());
+    let server = scratch.start();
+    let body = status(&server);
+    assert_eq!(body["credential"]["state"], "rejected", "{body}");
+    assert_eq!(body["authenticated"], false);
+    assert!(Path::new(&scratch.store().path()).exists(), "kept");
+}
+
+#[test]
+fn an_api_key_keeps_its_stored_date_across_a_restart_and_never_expires() {
+    let scratch = Scratch::new();
+    let server = scratch.start();
+    let stored = post_json(
+        &server.url("/api/claude/auth"),
+        TEST_KEY,
+        r#"{"apiKey": "sk-ant-api03-life-test-0123456789abcdefghij"}"#,
+    );
+    assert_eq!(stored.status, 200, "{}", stored.body);
+    let first = status(&server);
+    drop(server);
+    let server = scratch.start();
+    let again = status(&server);
+    assert_eq!(again["credential"], first["credential"], "{again}");
+    assert_eq!(again["credential"]["expiresAt"], Value::Null);
+    assert_eq!(again["credential"]["state"], "ok");
+    assert!((now() - iso(&again["credential"]["storedAt"])).abs() < 120);
+    assert_eq!(expiry_metric(&server), None, "an API key has no expiry");
+}
