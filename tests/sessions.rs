@@ -314,6 +314,38 @@ async fn the_clis_login_errors_ask_for_a_sign_in_and_a_mention_does_not() {
     assert_eq!(result["loginRequired"], false);
 }
 
+/// Claude refusing the stored credential marks it rejected: kept, no longer
+/// counted nor passed, until a new one is stored.
+#[tokio::test]
+async fn a_refused_stored_credential_is_marked_rejected_until_replaced() {
+    let setup = Setup::start(&[]);
+    let status = || get(&setup.server.url("/api/claude/auth"), Some(TEST_KEY)).json();
+    setup.store_api_key("sk-ant-api03-revoked0123456789abcdefghij");
+    let mut ws = setup.connect().await;
+    prompt(&mut ws, "hello", None).await;
+    let result = run_frames(&mut ws).await.pop().unwrap()["data"].clone();
+    assert_eq!(result["loginRequired"], true);
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let body = loop {
+        let body = status();
+        if body["credential"]["state"] == "rejected" || std::time::Instant::now() > deadline {
+            break body;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(body["credential"]["state"], "rejected", "{body}");
+    assert_eq!(body["authenticated"], false, "{body}");
+    // Not passed any more: the CLI now sees no credential at all.
+    prompt(&mut ws, "hello", None).await;
+    let result = run_frames(&mut ws).await.pop().unwrap()["data"].clone();
+    assert_eq!(result["text"], "Not logged in · Please run /login");
+
+    setup.store_api_key(API_KEY);
+    let body = status();
+    assert_eq!(body["credential"]["state"], "ok", "{body}");
+    assert_eq!(body["authenticated"], true);
+}
+
 /// The pane's inline sign-in, as the page drives it: the login result, a
 /// flow on the same socket, the code, then the same prompt again.
 #[tokio::test]

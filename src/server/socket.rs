@@ -128,6 +128,9 @@ struct Connection {
     flow: Option<OwnedFlow>,
     /// The prompt running for this connection's pane (one at a time).
     session: Option<RunningSession>,
+    /// The stored credential Dispatch passed to that prompt: the one to
+    /// mark refused if Claude asks to log in.
+    passed_credential: Option<secrecy::SecretString>,
     frames: DefaultDirectRateLimiter,
     told_to_slow_down: bool,
 }
@@ -146,6 +149,7 @@ impl Connection {
             last_activity: now,
             flow: None,
             session: None,
+            passed_credential: None,
             frames: RateLimiter::direct(Quota::per_second(rate).allow_burst(burst)),
             told_to_slow_down: false,
         }

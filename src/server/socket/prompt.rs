@@ -1,7 +1,8 @@
 //! The session half of a connection: `claude.session.prompt` starts one
 //! `claude -p` run for the pane, its lines come back as `claude.session.*`.
 
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
+use subtle::ConstantTimeEq;
 
 use super::Connection;
 use crate::{
@@ -88,7 +89,7 @@ impl Connection {
             project_dir,
             prompt: prompt.to_owned(),
             resume,
-            credential: self.credential().await,
+            credential: self.credential_for_run().await,
             timeout: config.timeout,
             max_output: config.max_output,
             stopping: self.state.prompt_places.stopping(),
@@ -108,10 +109,48 @@ impl Connection {
         }
     }
 
-    /// The credential a run gets: Dispatch's own, else the server's
-    /// environment variable of the same kind. (The CLI's own login needs
-    /// nothing: it finds it in HOME.)
-    async fn credential(&self) -> Option<(&'static str, SecretString)> {
+    /// The credential the run gets, remembering whether it is Dispatch's.
+    async fn credential_for_run(&mut self) -> Option<(&'static str, SecretString)> {
+        let (credential, stored) = self.credential().await;
+        self.passed_credential = stored
+            .then(|| credential.as_ref().map(|(_, s)| s.clone()))
+            .flatten();
+        credential
+    }
+
+    /// Claude asked to log in although Dispatch passed its credential: it
+    /// is marked refused (kept; a new sign-in replaces it), unless another
+    /// was stored since the run started.
+    fn mark_refused(&mut self) {
+        let Some(passed) = self.passed_credential.take() else {
+            return;
+        };
+        let store = self.state.store.clone();
+        tokio::task::spawn_blocking(move || {
+            let still_stored = store.load().ok().flatten().is_some_and(|current| {
+                bool::from(
+                    current
+                        .secret
+                        .expose_secret()
+                        .as_bytes()
+                        .ct_eq(passed.expose_secret().as_bytes()),
+                )
+            });
+            if !still_stored {
+                return;
+            }
+            match store.mark_rejected(now()) {
+                Ok(true) => tracing::warn!("Claude refused the stored credential; it is marked rejected until a new sign-in"),
+                Ok(false) => {}
+                Err(error) => tracing::error!(%error, "the refused credential could not be marked"),
+            }
+        });
+    }
+
+    /// The credential a run gets: Dispatch's own (then `true`), else the
+    /// server's environment variable of the same kind. (The CLI's own login
+    /// needs nothing: it finds it in HOME.)
+    async fn credential(&self) -> (Option<(&'static str, SecretString)>, bool) {
         let store = self.state.store.clone();
         let stored = tokio::task::spawn_blocking(move || store.load())
             .await
@@ -126,11 +165,13 @@ impl Connection {
         // An expired or refused credential is kept for its owner to see,
         // but no run gets it.
         if let Some(credential) = stored.filter(|c| c.life.counts(c.method, now())) {
-            return Some((credential_variable(credential.method), credential.secret));
+            let variable = credential_variable(credential.method);
+            return (Some((variable, credential.secret)), true);
         }
-        let method = environment_credential(|name| std::env::var(name).ok())?;
-        let name = credential_variable(method);
-        Some((name, SecretString::from(std::env::var(name).ok()?)))
+        let from_environment = environment_credential(|name| std::env::var(name).ok())
+            .map(credential_variable)
+            .and_then(|name| Some((name, SecretString::from(std::env::var(name).ok()?))));
+        (from_environment, false)
     }
 
     /// What the pane hears of one update from its run.
@@ -150,6 +191,10 @@ impl Connection {
                 // result must not find it still busy. (Its CLI is being
                 // reaped; its place under the cap returns then.)
                 self.session = None;
+                if result.login_required {
+                    self.mark_refused();
+                }
+                self.passed_credential = None;
                 vec![ServerEvent::SessionResult(SessionResult {
                     success: !result.is_error,
                     text: result.text,
