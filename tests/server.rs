@@ -92,7 +92,8 @@ fn the_status_names_the_cli_its_version_and_no_credential() {
             "authenticated": false,
             "method": null,
             "enabled": true,
-            "cli": {"found": true, "path": cli.to_str().unwrap(), "version": "2.1.197"}
+            "cli": {"found": true, "path": cli.to_str().unwrap(), "version": "2.1.197"},
+            "credential": null
         })
     );
 }
