@@ -106,6 +106,34 @@ pub enum CredentialState {
     Rejected,
 }
 
+/// What changed the stored credential (`GET /api/claude/activity`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActivityKind {
+    /// A sign-in stored a token.
+    SignedIn,
+    ApiKeyStored,
+    SignedOut,
+    /// A sign-in ended without a token (`reason` says why).
+    LoginFailed,
+    /// A Claude run refused the stored credential.
+    Rejected,
+}
+
+/// One change, as the activity list shows it. Never a secret or a code.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivityEvent {
+    /// ISO 8601, UTC.
+    pub at: String,
+    pub kind: ActivityKind,
+    /// The client's address, when known.
+    pub ip: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<AuthMethod>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<ErrorReason>,
+}
+
 /// The served certificate as the key holder sees it in Settings.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -12,8 +12,12 @@ use dispatch::server::claude::{
     credential_life::{now, CredentialLife},
     credentials::{Credential, CredentialStore},
 };
-use serde_json::Value;
-use support::{get, post_json, Server, TEST_KEY};
+use serde_json::{json, Value};
+use support::{
+    delete, get, post_json,
+    ws::{connect, recv, send},
+    Server, TEST_KEY,
+};
 
 const DAY: i64 = 86_400;
 
@@ -63,6 +67,8 @@ impl Scratch {
         Server::start(&[
             ("DISPATCH_KEY", TEST_KEY),
             ("CLAUDE_CLI", env!("CARGO_BIN_EXE_fake-claude")),
+            ("DISPATCH_CLI_ENV", "FAKE_CLAUDE_*"),
+            ("FAKE_CLAUDE_SCENARIO", "success"),
             ("CLAUDE_CREDENTIALS_PATH", &credentials),
             ("DISPATCH_CREDENTIALS_KEY_FILE", &key),
             ("HOME", &home),
@@ -159,4 +165,79 @@ fn an_api_key_keeps_its_stored_date_across_a_restart_and_never_expires() {
     assert_eq!(again["credential"]["state"], "ok");
     assert!((now() - iso(&again["credential"]["storedAt"])).abs() < 120);
     assert_eq!(expiry_metric(&server), None, "an API key has no expiry");
+}
+
+fn activity(server: &Server) -> Vec<Value> {
+    let body = get(&server.url("/api/claude/activity"), Some(TEST_KEY)).json();
+    body["events"].as_array().expect("events").clone()
+}
+
+/// Waits (the log is written off the request's path) for `n` events.
+fn activity_of(server: &Server, n: usize) -> Vec<Value> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let events = activity(server);
+        if events.len() >= n || std::time::Instant::now() > deadline {
+            return events;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_change_is_in_the_activity_newest_first_and_never_a_secret() {
+    let scratch = Scratch::new();
+    let server = scratch.start();
+    assert!(activity(&server).is_empty());
+    let api_key = "sk-ant-api03-activity-0123456789abcdefghij";
+    let stored = post_json(
+        &server.url("/api/claude/auth"),
+        TEST_KEY,
+        &json!({ "apiKey": api_key }).to_string(),
+    );
+    assert_eq!(stored.status, 200);
+    assert_eq!(
+        delete(&server.url("/api/claude/auth"), TEST_KEY).status,
+        200
+    );
+
+    // A sign-in through the websocket, as the page does it.
+    let ws_url = server.base_url.replacen("http://", "ws://", 1) + "/ws";
+    let mut ws = connect(&ws_url, None).await.expect("the socket opens");
+    send(&mut ws, "claude.auth.start", json!({"key": TEST_KEY})).await;
+    while recv(&mut ws).await["event"] != "claude.auth.url" {}
+    send(
+        &mut ws,
+        "claude.auth.code",
+        json!({"key": TEST_KEY, "code": "abc123#def456"}),
+    )
+    .await;
+    while recv(&mut ws).await["event"] != "claude.auth.complete" {}
+
+    let events = activity_of(&server, 3);
+    let kinds: Vec<&str> = events.iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert_eq!(
+        kinds,
+        ["signed_in", "signed_out", "api_key_stored"],
+        "{events:?}"
+    );
+    for event in &events {
+        assert_eq!(event["ip"], "127.0.0.1", "{event}");
+        assert!((now() - iso(&event["at"])).abs() < 120, "{event}");
+    }
+    assert_eq!(events[0]["method"], "oauth_token");
+    assert_eq!(events[2]["method"], "api_key");
+
+    let file = scratch
+        .dir
+        .path()
+        .join("credentials/dispatch-activity.jsonl");
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        !text.contains("sk-ant") && !text.contains("abc123"),
+        "{text}"
+    );
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
 }

@@ -53,3 +53,10 @@ mod tests {
         assert_eq!(answer.note, None);
     }
 }
+
+/// `GET /api/claude/activity`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActivityAnswer {
+    /// Newest first; at most the last 1,000.
+    pub events: Vec<crate::protocol::ActivityEvent>,
+}

@@ -3,6 +3,7 @@
 
 use std::{
     collections::HashMap,
+    net::IpAddr,
     sync::{Arc, Mutex},
 };
 
@@ -10,11 +11,13 @@ use rand::{distr::Alphanumeric, Rng};
 use tokio::sync::{mpsc, Notify};
 
 use super::claude::{
+    activity::{self, ActivityLog},
     flow_machine::FlowEvent,
-    flow_task::{self, FlowCommand, FlowHandle, LoginSettings},
+    flow_task::{self, FlowCommand, FlowHandle, FlowOutcome, LoginSettings},
     pty::PtyError,
 };
 use super::metrics::Metrics;
+use crate::protocol::{ActivityKind, AuthMethod, ErrorReason};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -38,15 +41,18 @@ pub struct Flows {
     ended: Arc<Notify>,
     max: usize,
     metrics: Arc<Metrics>,
+    /// Where each flow's end is recorded: a sign-in, or why it failed.
+    activity: Arc<ActivityLog>,
 }
 
 impl Flows {
-    pub fn new(max: usize, metrics: Arc<Metrics>) -> Self {
+    pub fn new(max: usize, metrics: Arc<Metrics>, activity: Arc<ActivityLog>) -> Self {
         Self {
             live: Arc::default(),
             ended: Arc::default(),
             max,
             metrics,
+            activity,
         }
     }
 
@@ -60,11 +66,13 @@ impl Flows {
         self.lock().flows.len()
     }
 
-    /// Starts a flow whose events go to `events`; returns its id and handle.
+    /// Starts a flow for the client at `ip` whose events go to `events`;
+    /// returns its id and handle.
     pub fn start(
         &self,
         settings: &LoginSettings,
         events: mpsc::Sender<FlowEvent>,
+        ip: Option<IpAddr>,
     ) -> Result<(String, FlowHandle), StartError> {
         let id = new_id();
         {
@@ -91,6 +99,25 @@ impl Flows {
         tokio::spawn(async move {
             let outcome = driver.await;
             registry.metrics.flow_ended(outcome, started.elapsed());
+            // A person's own cancel (or leaving) changed nothing: not recorded.
+            let recorded = match outcome {
+                Some(FlowOutcome::Completed) => Some(activity::happened(
+                    ActivityKind::SignedIn,
+                    ip,
+                    Some(AuthMethod::OauthToken),
+                    None,
+                )),
+                Some(FlowOutcome::Failed(ErrorReason::Cancelled)) | None => None,
+                Some(FlowOutcome::Failed(reason)) => Some(activity::happened(
+                    ActivityKind::LoginFailed,
+                    ip,
+                    None,
+                    Some(reason),
+                )),
+            };
+            if let Some(event) = recorded {
+                activity::record(&registry.activity, event).await;
+            }
             registry.lock().flows.remove(&flow_id);
             registry.ended.notify_waiters();
         });

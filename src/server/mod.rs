@@ -35,6 +35,7 @@ pub fn router(state: AppState) -> Router {
                     .post(http::api::store_api_key)
                     .delete(http::api::logout),
             )
+            .route("/api/claude/activity", get(http::api::activity))
             .route(
                 "/api/projects",
                 get(http::project_api::list).post(http::project_api::create),

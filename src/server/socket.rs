@@ -411,7 +411,7 @@ impl Connection {
             env: Vec::new(),
         };
         let (tx, rx) = mpsc::channel(32);
-        match self.state.flows.start(&settings, tx) {
+        match self.state.flows.start(&settings, tx, Some(self.ip)) {
             Ok((id, handle)) => {
                 tracing::info!(flow = %id, ip = %self.ip, "login flow started");
                 self.flow = Some(OwnedFlow {

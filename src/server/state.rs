@@ -11,8 +11,8 @@ use super::{
     access::key::{AccessKey, KeyRefusal},
     access::limits::{Limits, BAD_KEYS_PER_MINUTE},
     claude::{
-        cli_env::CliEnv, credentials::CredentialStore, flow_machine::Timeouts,
-        status::StatusReporter,
+        activity::ActivityLog, cli_env::CliEnv, credentials::CredentialStore,
+        flow_machine::Timeouts, status::StatusReporter,
     },
     config::Config,
     edge::{certificate::ServedCertificate, transport::Transport},
@@ -72,6 +72,8 @@ pub struct AppState {
     pub socket_timeouts: SocketTimeouts,
     pub session_config: Arc<SessionConfig>,
     pub prompt_places: PromptPlaces,
+    /// Who changed the credential, and when.
+    pub activity: Arc<ActivityLog>,
     /// The TLS certificate served (names, expiry), when Dispatch serves TLS.
     pub served_certificate: ServedCertificate,
 }
@@ -115,6 +117,7 @@ impl AppState {
             config.credentials_key_file(home),
         ));
         let metrics = Arc::new(Metrics::default());
+        let activity = Arc::new(ActivityLog::new(&config.credentials_dir(home)));
         Self {
             leptos_options,
             key: Arc::new(key),
@@ -138,7 +141,8 @@ impl AppState {
                 allowed_origins: config.allowed_origins.clone(),
             }),
             store,
-            flows: Flows::new(count(config.max_flows), metrics.clone()),
+            flows: Flows::new(count(config.max_flows), metrics.clone(), activity.clone()),
+            activity,
             limits: Arc::new(Limits::new(config.starts_per_minute, BAD_KEYS_PER_MINUTE)),
             metrics,
             session_config: Arc::new(SessionConfig {

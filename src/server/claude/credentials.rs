@@ -265,7 +265,7 @@ fn read_private(path: &Path) -> Result<Vec<u8>, KeyRead> {
 }
 
 /// Creates `dir` (and its parents) if needed, and makes it 0700.
-fn private_dir(dir: &Path) -> io::Result<()> {
+pub(super) fn private_dir(dir: &Path) -> io::Result<()> {
     fs::create_dir_all(dir)?;
     let mode = fs::metadata(dir)?.permissions().mode() & 0o777;
     if mode != 0o700 {
@@ -286,7 +286,7 @@ fn created_private_dir(dir: &Path) -> io::Result<()> {
 
 /// Writes `bytes` to a new 0600 file beside `target`, syncs it, renames it
 /// over `target` and syncs the folder. On any failure `target` is untouched.
-fn write_atomically(target: &Path, bytes: &[u8]) -> io::Result<()> {
+pub(super) fn write_atomically(target: &Path, bytes: &[u8]) -> io::Result<()> {
     let temp = write_temp(target, bytes)?;
     let dir = target.parent().unwrap_or(Path::new("."));
     let result = fs::rename(&temp, target).and_then(|()| fs::File::open(dir)?.sync_all());

@@ -1,5 +1,6 @@
 //! Everything that runs or inspects the `claude` CLI.
 
+pub mod activity;
 pub mod cli;
 pub mod cli_env;
 pub mod code;

@@ -1,5 +1,7 @@
-//! REST: `/api/claude/auth`, `/metrics` and `/healthz`; the projects'
-//! routes are in `project_api`.
+//! REST: `/api/claude/auth`, `/api/claude/activity`, `/metrics` and
+//! `/healthz`; the projects' routes are in `project_api`.
+
+use std::net::IpAddr;
 
 use axum::{
     extract::{FromRequestParts, State},
@@ -9,13 +11,15 @@ use axum::{
 };
 
 use crate::protocol::{
-    rest::{ApiKeyBody, Done, LogoutAnswer},
-    ApiError, AuthMethod, CertificateSummary, ClaudeStatus, CredentialSource, ErrorReason,
+    rest::{ActivityAnswer, ApiKeyBody, Done, LogoutAnswer},
+    ActivityKind, ApiError, AuthMethod, CertificateSummary, ClaudeStatus, CredentialSource,
+    ErrorReason,
 };
 
 use crate::server::{
     access::key::{bearer_token, KeyRefusal},
     claude::{
+        activity,
         credential_life::CredentialLife,
         credentials::{Credential, CredentialError},
     },
@@ -84,8 +88,11 @@ impl IntoResponse for ApiFailure {
     }
 }
 
-/// Proof that the request carried the access key.
-pub struct Authorized;
+/// Proof that the request carried the access key, and from where.
+pub struct Authorized {
+    /// The client's address, when known.
+    pub ip: Option<IpAddr>,
+}
 
 impl FromRequestParts<AppState> for Authorized {
     type Rejection = ApiFailure;
@@ -101,7 +108,7 @@ impl FromRequestParts<AppState> for Authorized {
             .and_then(|v| v.to_str().ok())
             .and_then(bearer_token);
         match state.check_key(ip, token, "http") {
-            Ok(()) => Ok(Authorized),
+            Ok(()) => Ok(Authorized { ip }),
             Err(KeyRefusal::Missing) => Err(ApiFailure::MissingKey),
             Err(KeyRefusal::Wrong) => Err(ApiFailure::WrongKey),
             Err(KeyRefusal::RateLimited) => Err(ApiFailure::RateLimited),
@@ -145,7 +152,7 @@ pub fn validate_api_key(key: &str) -> Result<&str, String> {
 
 /// `POST /api/claude/auth {"apiKey": "sk-ant-…"}`: stores an API key.
 pub async fn store_api_key(
-    _: Authorized,
+    who: Authorized,
     State(state): State<AppState>,
     body: Result<Json<ApiKeyBody>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<Done>, ApiFailure> {
@@ -169,13 +176,23 @@ pub async fn store_api_key(
         .await
         .map_err(|e| ApiFailure::BadRequest(e.to_string()))??;
     tracing::info!("an API key was stored");
+    activity::record(
+        &state.activity,
+        activity::happened(
+            ActivityKind::ApiKeyStored,
+            who.ip,
+            Some(AuthMethod::ApiKey),
+            None,
+        ),
+    )
+    .await;
     Ok(Json(Done { success: true }))
 }
 
 /// `DELETE /api/claude/auth`: removes what Dispatch stored, and says what
 /// it cannot remove.
 pub async fn logout(
-    _: Authorized,
+    who: Authorized,
     State(state): State<AppState>,
 ) -> Result<Json<LogoutAnswer>, ApiFailure> {
     let store = state.store.clone();
@@ -189,12 +206,32 @@ pub async fn logout(
         _ => None,
     };
     tracing::info!(removed, "logout");
+    if removed {
+        activity::record(
+            &state.activity,
+            activity::happened(ActivityKind::SignedOut, who.ip, None, None),
+        )
+        .await;
+    }
     Ok(Json(LogoutAnswer {
         success: true,
         removed,
         authenticated: remaining.is_some(),
         note: note.map(str::to_owned),
     }))
+}
+
+/// `GET /api/claude/activity`: who changed the credential, newest first.
+pub async fn activity(
+    _: Authorized,
+    State(state): State<AppState>,
+) -> Result<Json<ActivityAnswer>, ApiFailure> {
+    let log = state.activity.clone();
+    let events = tokio::task::spawn_blocking(move || log.recent())
+        .await
+        .map_err(|e| ApiFailure::BadRequest(e.to_string()))?
+        .map_err(|e| ApiFailure::BadRequest(format!("The activity log cannot be read: {e}")))?;
+    Ok(Json(ActivityAnswer { events }))
 }
 
 /// `GET /metrics`: the Prometheus text format (behind the key: scrapers send

@@ -6,8 +6,9 @@ use subtle::ConstantTimeEq;
 
 use super::Connection;
 use crate::{
-    protocol::{session::SessionResult, ErrorReason, PromptData, ServerEvent},
+    protocol::{session::SessionResult, ActivityKind, ErrorReason, PromptData, ServerEvent},
     server::claude::{
+        activity,
         cli::CliSearch,
         credential_life::now,
         prompt_run::{self, SessionEnd, SessionSettings, SessionUpdate},
@@ -126,6 +127,8 @@ impl Connection {
             return;
         };
         let store = self.state.store.clone();
+        let log = self.state.activity.clone();
+        let refused = activity::happened(ActivityKind::Rejected, Some(self.ip), None, None);
         tokio::task::spawn_blocking(move || {
             let still_stored = store.load().ok().flatten().is_some_and(|current| {
                 bool::from(
@@ -140,7 +143,12 @@ impl Connection {
                 return;
             }
             match store.mark_rejected(now()) {
-                Ok(true) => tracing::warn!("Claude refused the stored credential; it is marked rejected until a new sign-in"),
+                Ok(true) => {
+                    tracing::warn!("Claude refused the stored credential; it is marked rejected until a new sign-in");
+                    if let Err(error) = log.record(&refused) {
+                        tracing::warn!(%error, "the activity log could not be written");
+                    }
+                }
                 Ok(false) => {}
                 Err(error) => tracing::error!(%error, "the refused credential could not be marked"),
             }
