@@ -58,9 +58,15 @@ if needed "$DEBIAN"; then
   rm -rf "$root"
   debootstrap --variant=minbase bookworm "$root" "$mirror" >"$WORK/debootstrap.log" 2>&1 \
     || die "debootstrap failed: see $WORK/debootstrap.log"
-  # As the official slim image: no apt lists, no docs, the security suite.
+  # As the official slim image: no apt lists, caches or downloaded
+  # packages (and apt told to keep none: docker-clean), no docs, no
+  # translations, the security suite.
   rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/*.bin \
-    "$root"/usr/share/doc/* "$root"/usr/share/man/*
+    "$root"/var/cache/apt/archives/*.deb "$root"/usr/share/doc/* "$root"/usr/share/man/*
+  clean='rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true'
+  printf 'DPkg::Post-Invoke { "%s"; };\nAPT::Update::Post-Invoke { "%s"; };\nDir::Cache::pkgcache "";\nDir::Cache::srcpkgcache "";\n' \
+    "$clean" "$clean" >"$root/etc/apt/apt.conf.d/docker-clean"
+  echo 'Acquire::Languages "none";' >"$root/etc/apt/apt.conf.d/docker-no-languages"
   printf 'deb %s bookworm main\ndeb %s bookworm-updates main\ndeb %s-security bookworm-security main\n' \
     "$mirror" "$mirror" "${mirror%/debian*}/debian" >"$root/etc/apt/sources.list"
   # This machine may reach the registries through a proxy that signs with
