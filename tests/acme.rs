@@ -57,40 +57,26 @@ impl Scratch {
         }
     }
 
-    fn path(&self, name: &str) -> String {
-        self.dir.path().join(name).display().to_string()
-    }
-
     fn env(&self) -> Vec<(String, String)> {
-        [
-            ("DISPATCH_KEY", TEST_KEY.to_owned()),
-            ("DISPATCH_ADDR", format!("127.0.0.1:{}", self.port)),
-            ("DISPATCH_ACME_DOMAIN", NAME.to_owned()),
-            ("DISPATCH_ACME_EMAIL", "admin@dispatch.test".to_owned()),
-            ("DISPATCH_ACME_DIRECTORY", self.directory.clone()),
-            (
-                "DISPATCH_ACME_DIRECTORY_CA",
-                pebble::directory_ca().display().to_string(),
-            ),
-            ("CLAUDE_CLI", env!("CARGO_BIN_EXE_fake-claude").to_owned()),
-            ("DISPATCH_CLI_ENV", "FAKE_CLAUDE_*".to_owned()),
-            ("FAKE_CLAUDE_SCENARIO", "success".to_owned()),
-            ("CLAUDE_CREDENTIALS_PATH", self.path("credentials")),
-            (
-                "DISPATCH_CREDENTIALS_KEY_FILE",
-                self.path("key/credentials.key"),
-            ),
-            ("HOME", self.path("")),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v))
-        .collect()
+        let mut env = support::scratch_env(self.dir.path());
+        env.extend(
+            [
+                ("DISPATCH_ADDR", format!("127.0.0.1:{}", self.port)),
+                ("DISPATCH_ACME_DOMAIN", NAME.to_owned()),
+                ("DISPATCH_ACME_EMAIL", "admin@dispatch.test".to_owned()),
+                ("DISPATCH_ACME_DIRECTORY", self.directory.clone()),
+                (
+                    "DISPATCH_ACME_DIRECTORY_CA",
+                    pebble::directory_ca().display().to_string(),
+                ),
+            ]
+            .map(|(k, v)| (k.to_owned(), v)),
+        );
+        env
     }
 
     fn start(&self) -> Server {
-        let env = self.env();
-        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        Server::start(&env)
+        support::start_with(&self.env())
     }
 }
 
@@ -316,8 +302,13 @@ fn an_unreachable_service_is_said_once_and_the_server_keeps_running() {
         "the start says there is no certificate yet: {:?}",
         server.start_logs
     );
+    // Said before or after the server announced its address.
     let warned = server
-        .wait_for_log("could not be reached", WAIT)
+        .start_logs
+        .iter()
+        .find(|l| l.contains("could not be reached"))
+        .cloned()
+        .or_else(|| server.wait_for_log("could not be reached", WAIT))
         .expect("the failure is said, with what to check");
     assert!(warned.contains("DISPATCH_ACME_DIRECTORY"), "{warned}");
     // Retries after 1 s, 2 s and 4 s fail the same way: quiet.

@@ -32,10 +32,6 @@ impl Scratch {
         }
     }
 
-    fn path(&self, name: &str) -> String {
-        self.dir.path().join(name).display().to_string()
-    }
-
     fn store(&self) -> CredentialStore {
         CredentialStore::new(
             self.dir.path().join("credentials"),
@@ -58,21 +54,7 @@ impl Scratch {
     }
 
     fn start(&self) -> Server {
-        let (credentials, key, home) = (
-            self.path("credentials"),
-            self.path("key/credentials.key"),
-            self.path("home"),
-        );
-        std::fs::create_dir_all(&home).unwrap();
-        Server::start(&[
-            ("DISPATCH_KEY", TEST_KEY),
-            ("CLAUDE_CLI", env!("CARGO_BIN_EXE_fake-claude")),
-            ("DISPATCH_CLI_ENV", "FAKE_CLAUDE_*"),
-            ("FAKE_CLAUDE_SCENARIO", "success"),
-            ("CLAUDE_CREDENTIALS_PATH", &credentials),
-            ("DISPATCH_CREDENTIALS_KEY_FILE", &key),
-            ("HOME", &home),
-        ])
+        support::start_with(&support::scratch_env(self.dir.path()))
     }
 }
 

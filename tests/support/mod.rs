@@ -405,27 +405,37 @@ impl std::ops::DerefMut for ScratchServer {
     }
 }
 
+/// The settings of a server whose files all live in `dir` (credential,
+/// its key, projects, HOME), with the fake CLI signing in.
+pub fn scratch_env(dir: &Path) -> Vec<(String, String)> {
+    let path = |name: &str| dir.join(name).display().to_string();
+    [
+        ("DISPATCH_KEY", TEST_KEY.to_owned()),
+        ("CLAUDE_CLI", env!("CARGO_BIN_EXE_fake-claude").to_owned()),
+        ("DISPATCH_CLI_ENV", "FAKE_CLAUDE_*".to_owned()),
+        ("FAKE_CLAUDE_SCENARIO", "success".to_owned()),
+        ("CLAUDE_CREDENTIALS_PATH", path("credentials")),
+        ("DISPATCH_CREDENTIALS_KEY_FILE", path("key/credentials.key")),
+        ("DISPATCH_PROJECTS_ROOT", path("projects")),
+        ("HOME", dir.display().to_string()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect()
+}
+
+/// Starts the server with `env` given as owned pairs.
+pub fn start_with(env: &[(String, String)]) -> Server {
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    Server::start(&env)
+}
+
 impl ScratchServer {
     pub fn start(extra: &[(&str, &str)]) -> ScratchServer {
         let dir = tempfile::tempdir().expect("temp dir");
-        let path = |name: &str| dir.path().join(name).display().to_string();
-        let (credentials, key, projects) = (
-            path("credentials"),
-            path("key/credentials.key"),
-            path("projects"),
-        );
-        let mut env = vec![
-            ("DISPATCH_KEY", TEST_KEY),
-            ("CLAUDE_CLI", env!("CARGO_BIN_EXE_fake-claude")),
-            ("DISPATCH_CLI_ENV", "FAKE_CLAUDE_*"),
-            ("FAKE_CLAUDE_SCENARIO", "success"),
-            ("CLAUDE_CREDENTIALS_PATH", &credentials),
-            ("DISPATCH_CREDENTIALS_KEY_FILE", &key),
-            ("DISPATCH_PROJECTS_ROOT", &projects),
-            ("HOME", dir.path().to_str().expect("a UTF-8 path")),
-        ];
-        env.extend_from_slice(extra);
-        let server = Server::start(&env);
+        let mut env = scratch_env(dir.path());
+        env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        let server = start_with(&env);
         ScratchServer { server, _dir: dir }
     }
 }
