@@ -383,15 +383,21 @@ fn the_runtime_layout_runs_unprivileged_and_keeps_the_credential_across_containe
     assert!(stored.contains(r#""success":true"#), "{stored}");
     stop(first);
 
-    // The volumes hold the credential (encrypted) and its key, the user's only.
+    // The volumes hold the credential (encrypted), its activity list and
+    // its key, the user's only.
     use std::os::unix::fs::{MetadataExt, PermissionsExt};
-    let credential_files: Vec<_> = std::fs::read_dir(layout.path("/home/appuser/.claude"))
+    let mut credential_files: Vec<_> = std::fs::read_dir(layout.path("/home/appuser/.claude"))
         .unwrap()
-        .map(|e| e.unwrap().path())
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    assert_eq!(credential_files.len(), 1, "{credential_files:?}");
+    credential_files.sort();
+    assert_eq!(
+        credential_files,
+        ["dispatch-activity.jsonl", "dispatch-credential.enc"]
+    );
     for file in [
-        credential_files[0].clone(),
+        layout.path("/home/appuser/.claude/dispatch-credential.enc"),
+        layout.path("/home/appuser/.claude/dispatch-activity.jsonl"),
         layout.path("/home/appuser/.config/dispatch/credentials.key"),
     ] {
         let meta = std::fs::metadata(&file).unwrap();
