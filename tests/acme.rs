@@ -10,7 +10,6 @@ mod support;
 
 use std::{
     path::Path,
-    sync::Arc,
     time::{Duration, Instant},
 };
 
@@ -86,14 +85,7 @@ fn client(root_pem: &str) -> tokio_rustls::TlsConnector {
     for cert in CertificateDer::pem_slice_iter(root_pem.as_bytes()) {
         roots.add(cert.expect("a PEM certificate")).expect("a root");
     }
-    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .expect("TLS versions")
-    .with_root_certificates(roots)
-    .with_no_client_auth();
-    tokio_rustls::TlsConnector::from(Arc::new(config))
+    support::https::connector_trusting(roots)
 }
 
 type Tls = tokio_rustls::client::TlsStream<TcpStream>;

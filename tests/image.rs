@@ -68,6 +68,15 @@ fn podman(args: &[&str]) -> Output {
         .expect("podman runs")
 }
 
+/// What a command printed, standard output then standard error.
+fn printed(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
 /// `podman args`, which must succeed; its standard output, trimmed.
 fn podman_ok(args: &[&str]) -> String {
     let out = podman(args);
@@ -285,12 +294,7 @@ impl Container {
     }
 
     fn logs(&self) -> String {
-        let out = podman(&["logs", &self.name]);
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
+        printed(&podman(&["logs", &self.name]))
     }
 
     /// The server's pid on the host.
@@ -397,11 +401,7 @@ fn without_tls_settings_it_refuses_to_start_and_says_why() {
     args.push(image());
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let out = podman(&args);
-    let said = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let said = printed(&out);
     assert!(!out.status.success(), "it started: {said}");
     assert!(said.contains("refusing to serve plain HTTP"), "{said}");
     assert!(said.contains("DISPATCH_TLS_CERT"), "{said}");

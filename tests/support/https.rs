@@ -18,6 +18,11 @@ pub fn connector() -> tokio_rustls::TlsConnector {
     ))
     .unwrap();
     roots.add(cert).unwrap();
+    connector_trusting(roots)
+}
+
+/// A TLS client that trusts `roots` only.
+pub fn connector_trusting(roots: rustls::RootCertStore) -> tokio_rustls::TlsConnector {
     let config = rustls::ClientConfig::builder_with_provider(Arc::new(
         rustls::crypto::ring::default_provider(),
     ))
