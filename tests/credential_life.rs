@@ -223,3 +223,96 @@ async fn every_change_is_in_the_activity_newest_first_and_never_a_secret() {
     let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600);
 }
+
+fn check(server: &Server) -> Value {
+    let answer = post_json(&server.url("/api/claude/auth/check"), TEST_KEY, "");
+    assert_eq!(answer.status, 200, "{}", answer.body);
+    answer.json()
+}
+
+#[test]
+fn the_check_says_whether_the_cli_sees_what_a_run_would_get() {
+    let scratch = Scratch::new();
+    let server = scratch.start();
+    let refused = post_json(&server.url("/api/claude/auth/check"), "wrong", "");
+    assert_eq!(refused.status, 401);
+
+    let body = check(&server);
+    assert_eq!(body["available"], true, "{body}");
+    assert_eq!(body["cliLoggedIn"], false);
+    assert_eq!(body["cliAuthMethod"], "none");
+    assert_eq!(body["expected"], Value::Null);
+    assert_eq!(body["agrees"], true, "signed out on both sides");
+
+    let stored = post_json(
+        &server.url("/api/claude/auth"),
+        TEST_KEY,
+        r#"{"apiKey": "sk-ant-api03-check-test-0123456789abcdefghij"}"#,
+    );
+    assert_eq!(stored.status, 200);
+    let body = check(&server);
+    assert_eq!(body["cliAuthMethod"], "api_key", "{body}");
+    assert_eq!(body["expected"], "api_key");
+    assert_eq!(body["agrees"], true);
+    drop(server);
+
+    // An expired token is not passed: the CLI is not signed in, and that is
+    // what Dispatch expects.
+    scratch.token_stored(400);
+    let server = scratch.start();
+    let body = check(&server);
+    assert_eq!(body["cliLoggedIn"], false, "{body}");
+    assert_eq!(body["agrees"], true);
+}
+
+#[test]
+fn a_cli_without_auth_status_is_said_to_lack_the_check() {
+    let scratch = Scratch::new();
+    // What 2.0.14 does (tests/fixtures/claude-cli/README.md, "Login state").
+    let old = support::script(
+        scratch.dir.path(),
+        "claude-2.0.14",
+        r#"case "$1" in
+  --version) echo "2.0.14 (Claude Code)" ;;
+  *) echo "error: unknown option '--json'" >&2; exit 1 ;;
+esac"#,
+    );
+    let mut env = support::scratch_env(scratch.dir.path());
+    env.push(("CLAUDE_CLI".into(), old.display().to_string()));
+    let server = support::start_with(&env);
+    let body = check(&server);
+    assert_eq!(body["available"], false, "{body}");
+    assert_eq!(body["agrees"], Value::Null);
+    let note = body["note"].as_str().expect("a note");
+    assert!(note.contains("2.0.14") && note.contains("2.1"), "{note}");
+}
+
+#[test]
+fn the_real_cli_sees_the_token_dispatch_passes() {
+    support::netns::block_on_inside(
+        "the_real_cli_sees_the_token_dispatch_passes",
+        real_cli_check,
+    );
+}
+
+async fn real_cli_check() {
+    let cli = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("node_modules/.bin/claude");
+    assert!(
+        cli.exists(),
+        "run scripts/setup.sh: {} is missing",
+        cli.display()
+    );
+    let scratch = Scratch::new();
+    scratch.token_stored(10);
+    let mut env = support::scratch_env(scratch.dir.path());
+    env.push(("CLAUDE_CLI".into(), cli.display().to_string()));
+    let server = support::start_with(&env);
+    let (body, server) = tokio::task::spawn_blocking(move || (check(&server), server))
+        .await
+        .expect("the check runs");
+    let mut server = server;
+    assert_eq!(body["available"], true, "{body} {:?}", server.logs());
+    assert_eq!(body["cliLoggedIn"], true);
+    assert_eq!(body["cliAuthMethod"], "oauth_token");
+    assert_eq!(body["agrees"], true);
+}

@@ -60,3 +60,22 @@ pub struct ActivityAnswer {
     /// Newest first; at most the last 1,000.
     pub events: Vec<crate::protocol::ActivityEvent>,
 }
+
+/// `POST /api/claude/auth/check`: what the CLI itself says of its sign-in
+/// (`claude auth status --json`) with a run's environment.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuthCheck {
+    /// Whether this CLI can report its sign-in (2.1 and later).
+    pub available: bool,
+    pub cli_logged_in: Option<bool>,
+    /// The CLI's word: `none`, `oauth_token`, `api_key`, `claude.ai`.
+    pub cli_auth_method: Option<String>,
+    /// Whether the CLI sees the credential Dispatch would pass (or, with
+    /// none, is not signed in either).
+    pub agrees: Option<bool>,
+    /// The method Dispatch expects a run to use.
+    pub expected: Option<crate::protocol::AuthMethod>,
+    /// Why the check is not available, for a person.
+    pub note: Option<String>,
+}

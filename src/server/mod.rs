@@ -14,7 +14,10 @@ pub mod prompt_places;
 pub mod socket;
 pub mod state;
 
-use axum::{routing::get, Router};
+use axum::{
+    routing::{get, post},
+    Router,
+};
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::compression::CompressionLayer;
 
@@ -35,6 +38,7 @@ pub fn router(state: AppState) -> Router {
                     .post(http::api::store_api_key)
                     .delete(http::api::logout),
             )
+            .route("/api/claude/auth/check", post(http::api::check_sign_in))
             .route("/api/claude/activity", get(http::api::activity))
             .route(
                 "/api/projects",

@@ -76,6 +76,9 @@ pub struct AppState {
     pub activity: Arc<ActivityLog>,
     /// The TLS certificate served (names, expiry), when Dispatch serves TLS.
     pub served_certificate: ServedCertificate,
+    /// Held while `claude auth status` runs: one CLI at a time for the
+    /// check, however often it is asked.
+    pub auth_check: Arc<tokio::sync::Mutex<()>>,
 }
 
 /// What the start-up read and checked before the state is built: the
@@ -158,6 +161,7 @@ impl AppState {
             hosts: Arc::new(hosts),
             open_sockets: AddressCap::new(count(config.max_sockets_per_address)),
             served_certificate: served,
+            auth_check: Arc::default(),
             socket_timeouts: SocketTimeouts {
                 key_wait: Duration::from_millis(config.socket_key_wait_ms),
                 idle: Duration::from_millis(config.socket_idle_ms),

@@ -1,4 +1,5 @@
-//! A stand-in for `claude setup-token` (and `claude -p`: see print.rs) that
+//! A stand-in for `claude setup-token` (and `claude -p`: see print.rs;
+//! `claude auth status --json`: see auth_status.rs) that
 //! behaves as the recorded CLIs do (tests/fixtures/claude-cli), screen for
 //! screen: `--as 2.1.332` (the default) or `--as 2.1.197`, also
 //! `FAKE_CLAUDE_AS`. Cursor moves instead of spaces, OSC 8 links (2.1.332)
@@ -41,6 +42,8 @@
 
 #[path = "fake_claude/art.rs"]
 mod art;
+#[path = "fake_claude/auth_status.rs"]
+mod auth_status;
 #[path = "fake_claude/look.rs"]
 mod look;
 #[path = "fake_claude/print.rs"]
@@ -72,6 +75,9 @@ fn main() {
     match args.first().map(String::as_str) {
         Some("--version") | Some("-v") => println!("{} (Claude Code)", version.number()),
         Some("setup-token") => setup_token::run(version),
+        Some("auth") if args.get(1).map(String::as_str) == Some("status") => {
+            auth_status::run(&args)
+        }
         _ if args.iter().any(|a| a == "-p" || a == "--print") => print::run(&args),
         _ => {
             eprintln!("fake claude: unsupported arguments {args:?}");

@@ -11,7 +11,7 @@ use axum::{
 };
 
 use crate::protocol::{
-    rest::{ActivityAnswer, ApiKeyBody, Done, LogoutAnswer},
+    rest::{ActivityAnswer, ApiKeyBody, AuthCheck, Done, LogoutAnswer},
     ActivityKind, ApiError, AuthMethod, CertificateSummary, ClaudeStatus, CredentialSource,
     ErrorReason,
 };
@@ -20,8 +20,11 @@ use crate::server::{
     access::key::{bearer_token, KeyRefusal},
     claude::{
         activity,
+        auth_check::{self, AuthCheckError},
+        cli::CliSearch,
         credential_life::CredentialLife,
         credentials::{Credential, CredentialError},
+        run_credential,
     },
     metrics::Gauges,
     projects::ProjectError,
@@ -46,6 +49,11 @@ pub enum ApiFailure {
     Storage(#[from] CredentialError),
     #[error("{0}")]
     Project(#[from] ProjectError),
+    /// No CLI to ask; the sentence names where it was looked for.
+    #[error("{0}")]
+    CliMissing(String),
+    #[error("{0}")]
+    CliFailed(#[from] AuthCheckError),
 }
 
 impl ApiFailure {
@@ -70,6 +78,8 @@ impl ApiFailure {
             ApiFailure::Project(ProjectError::Io { .. }) => {
                 (StatusCode::INTERNAL_SERVER_ERROR, ErrorReason::Permission)
             }
+            ApiFailure::CliMissing(_) => (StatusCode::SERVICE_UNAVAILABLE, ErrorReason::CliMissing),
+            ApiFailure::CliFailed(_) => (StatusCode::BAD_GATEWAY, ErrorReason::CliFailed),
         }
     }
 }
@@ -219,6 +229,33 @@ pub async fn logout(
         authenticated: remaining.is_some(),
         note: note.map(str::to_owned),
     }))
+}
+
+/// `POST /api/claude/auth/check`: runs `claude auth status --json` with
+/// the environment a prompt's run gets, and says whether the CLI sees the
+/// credential Dispatch would pass.
+pub async fn check_sign_in(
+    _: Authorized,
+    State(state): State<AppState>,
+) -> Result<Json<AuthCheck>, ApiFailure> {
+    let _one_at_a_time = state.auth_check.lock().await;
+    let cli = CliSearch::from_process(state.login.configured_cli.clone())
+        .find()
+        .map_err(|e| ApiFailure::CliMissing(e.to_string()))?;
+    let credential = run_credential::for_run(state.store.clone()).await;
+    let expected = state.status.credential().await.map(|(method, _)| method);
+    let projects = state.session_config.projects.root();
+    let dir = if projects.is_dir() {
+        projects
+    } else {
+        std::path::Path::new("/")
+    };
+    let seen = auth_check::run(&cli, dir, &state.login.cli_env, credential.passed.as_ref()).await?;
+    let version = match seen {
+        Some(_) => None,
+        None => state.status.cli().await.version,
+    };
+    Ok(Json(auth_check::answer(seen, expected, version)))
 }
 
 /// `GET /api/claude/activity`: who changed the credential, newest first.

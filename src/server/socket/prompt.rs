@@ -12,7 +12,7 @@ use crate::{
         cli::CliSearch,
         credential_life::now,
         prompt_run::{self, SessionEnd, SessionSettings, SessionUpdate},
-        status::{credential_variable, environment_credential},
+        run_credential,
         stream_json::{cut, StreamEvent},
     },
 };
@@ -112,11 +112,12 @@ impl Connection {
 
     /// The credential the run gets, remembering whether it is Dispatch's.
     async fn credential_for_run(&mut self) -> Option<(&'static str, SecretString)> {
-        let (credential, stored) = self.credential().await;
-        self.passed_credential = stored
-            .then(|| credential.as_ref().map(|(_, s)| s.clone()))
+        let credential = run_credential::for_run(self.state.store.clone()).await;
+        self.passed_credential = credential
+            .stored
+            .then(|| credential.passed.as_ref().map(|(_, s)| s.clone()))
             .flatten();
-        credential
+        credential.passed
     }
 
     /// Claude asked to log in although Dispatch passed its credential: it
@@ -153,33 +154,6 @@ impl Connection {
                 Err(error) => tracing::error!(%error, "the refused credential could not be marked"),
             }
         });
-    }
-
-    /// The credential a run gets: Dispatch's own (then `true`), else the
-    /// server's environment variable of the same kind. (The CLI's own login
-    /// needs nothing: it finds it in HOME.)
-    async fn credential(&self) -> (Option<(&'static str, SecretString)>, bool) {
-        let store = self.state.store.clone();
-        let stored = tokio::task::spawn_blocking(move || store.load())
-            .await
-            .ok()
-            .and_then(|loaded| match loaded {
-                Ok(credential) => credential,
-                Err(error) => {
-                    tracing::warn!(%error, "the stored credential could not be read");
-                    None
-                }
-            });
-        // An expired or refused credential is kept for its owner to see,
-        // but no run gets it.
-        if let Some(credential) = stored.filter(|c| c.life.counts(c.method, now())) {
-            let variable = credential_variable(credential.method);
-            return (Some((variable, credential.secret)), true);
-        }
-        let from_environment = environment_credential(|name| std::env::var(name).ok())
-            .map(credential_variable)
-            .and_then(|name| Some((name, SecretString::from(std::env::var(name).ok()?))));
-        (from_environment, false)
     }
 
     /// What the pane hears of one update from its run.
