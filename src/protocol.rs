@@ -574,12 +574,22 @@ mod tests {
             session_id: Some("s1".into()),
             duration_ms: 121,
             login_required: true,
+            credential_rejected: false,
         });
         assert_eq!(
             serde_json::to_value(&result).unwrap(),
             serde_json::json!({"event": "claude.session.result", "data": {
                 "success": false, "text": "Not logged in · Please run /login",
                 "sessionId": "s1", "durationMs": 121, "loginRequired": true}})
+        );
+        let ServerEvent::SessionResult(mut refused) = result else {
+            unreachable!()
+        };
+        refused.credential_rejected = true;
+        assert_eq!(
+            serde_json::to_value(ServerEvent::SessionResult(refused)).unwrap()["data"]
+                ["credentialRejected"],
+            true
         );
         let prompt: PromptData = serde_json::from_value(serde_json::json!({
             "key": "k", "project": "p", "prompt": "hi", "sessionId": "s1"}))

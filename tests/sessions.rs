@@ -281,6 +281,7 @@ async fn the_clis_login_errors_ask_for_a_sign_in_and_a_mention_does_not() {
     assert_eq!(result["success"], false);
     assert_eq!(result["text"], "Not logged in · Please run /login");
     assert_eq!(result["loginRequired"], true);
+    assert_eq!(result.get("credentialRejected"), None, "nothing was stored");
 
     for (credential, text) in [
         (
@@ -325,6 +326,7 @@ async fn a_refused_stored_credential_is_marked_rejected_until_replaced() {
     prompt(&mut ws, "hello", None).await;
     let result = run_frames(&mut ws).await.pop().unwrap()["data"].clone();
     assert_eq!(result["loginRequired"], true);
+    assert_eq!(result["credentialRejected"], true, "{result}");
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     let body = loop {
         let body = status();
@@ -339,6 +341,7 @@ async fn a_refused_stored_credential_is_marked_rejected_until_replaced() {
     prompt(&mut ws, "hello", None).await;
     let result = run_frames(&mut ws).await.pop().unwrap()["data"].clone();
     assert_eq!(result["text"], "Not logged in · Please run /login");
+    assert_eq!(result.get("credentialRejected"), None, "none was passed");
 
     setup.store_api_key(API_KEY);
     let body = status();

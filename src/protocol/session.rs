@@ -15,6 +15,14 @@ pub struct SessionResult {
     /// The CLI is not signed in: the pane signs in, then runs the prompt again.
     #[serde(rename = "loginRequired", default)]
     pub login_required: bool,
+    /// The CLI refused the credential Dispatch stored and passed (now
+    /// marked `rejected`), rather than finding none. Sent only when true.
+    #[serde(
+        rename = "credentialRejected",
+        default,
+        skip_serializing_if = "std::ops::Not::not"
+    )]
+    pub credential_rejected: bool,
 }
 
 /// What the CLI says, in its error results, when it needs a sign-in

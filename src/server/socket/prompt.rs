@@ -173,6 +173,8 @@ impl Connection {
                 // result must not find it still busy. (Its CLI is being
                 // reaped; its place under the cap returns then.)
                 self.session = None;
+                let credential_rejected =
+                    result.login_required && self.passed_credential.is_some();
                 if result.login_required {
                     self.mark_refused();
                 }
@@ -183,6 +185,7 @@ impl Connection {
                     session_id: result.session_id,
                     duration_ms: result.duration_ms,
                     login_required: result.login_required,
+                    credential_rejected,
                 })]
             }
             SessionUpdate::OutputCut(limit) => vec![ServerEvent::SessionText {

@@ -170,8 +170,18 @@ impl PaneModel {
             // The failed prompt's session never held a turn: start afresh
             // unless an earlier answer gave a conversation.
             self.signing_in = Some(self.last_prompt.clone().unwrap_or_default());
+            let what = if result.credential_rejected {
+                "Claude no longer accepts the sign-in stored on this server"
+            } else {
+                "Claude is not signed in on this server"
+            };
+            let again = if result.credential_rejected {
+                "Sign in again here"
+            } else {
+                "Sign in here"
+            };
             self.push(Entry::Notice(format!(
-                "Claude is not signed in on this server ({}). Sign in here: open the link, then paste the code below. Your prompt runs again afterwards.",
+                "{what} ({}). {again}: open the link, then paste the code below. Your prompt runs again afterwards.",
                 result.text.trim()
             )));
             self.push(Entry::SignIn);

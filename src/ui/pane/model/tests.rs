@@ -8,6 +8,7 @@ fn result(success: bool, text: &str, login_required: bool) -> ServerEvent {
         session_id: Some("s1".into()),
         duration_ms: 1500,
         login_required,
+        credential_rejected: false,
     })
 }
 
@@ -123,6 +124,28 @@ fn a_login_result_signs_in_inline_then_runs_the_prompt_again() {
     assert!(pane.running && pane.signing_in.is_none());
     assert!(!pane.entries.contains(&Entry::SignIn));
     assert_eq!(pane.signed_in(), None);
+}
+
+#[test]
+fn a_refused_stored_credential_is_named_as_such() {
+    let mut pane = PaneModel::new("web");
+    pane.submit("hi").unwrap();
+    let refused = ServerEvent::SessionResult(SessionResult {
+        credential_rejected: true,
+        ..match result(false, "OAuth token revoked · Please run /login", true) {
+            ServerEvent::SessionResult(r) => r,
+            _ => unreachable!(),
+        }
+    });
+    assert_eq!(pane.on_event(refused), [PaneEffect::StartLogin]);
+    let said = pane.entries.iter().find_map(|e| match e {
+        Entry::Notice(n) => Some(n.clone()),
+        _ => None,
+    });
+    assert_eq!(
+        said.as_deref(),
+        Some("Claude no longer accepts the sign-in stored on this server (OAuth token revoked · Please run /login). Sign in again here: open the link, then paste the code below. Your prompt runs again afterwards.")
+    );
 }
 
 #[test]
