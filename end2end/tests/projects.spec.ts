@@ -105,6 +105,26 @@ test('with no credential, the pane signs in inline and the prompt runs again', a
   expect((await status.json()).authenticated).toBe(true);
 });
 
+test('a stored sign-in Claude refuses is named in the pane, and a new one replaces it', async ({ page, request }, info) => {
+  // The fake CLI answers a credential holding "revoked" as a revoked token.
+  const revoked = 'sk-ant-api03-revoked0123456789abcdefghijklmnopqrstuvwxyz';
+  const stored = await request.post(`${base(info)}/api/claude/auth`, { headers: AUTH, data: { apiKey: revoked } });
+  expect(stored.ok()).toBeTruthy();
+  await ensureProject(request, info, 'demo');
+  await openProject(page, info, 'demo');
+  await ask(page, 'still there?');
+  await expect(page.getByTestId('entry-notice').first()).toContainText(
+    'Claude no longer accepts the sign-in stored on this server (OAuth token revoked',
+  );
+  await expect(page.getByTestId('pane-auth-link')).toBeVisible();
+  await shot(page, info, 'pane-rejected');
+  await input(page).fill('success-abc#def');
+  await page.getByTestId('pane-send').click();
+  await expect(page.getByTestId('entry-answer').last()).toHaveText('You said: still there?');
+  const status = await request.get(`${base(info)}/api/claude/auth`, { headers: AUTH });
+  expect((await status.json()).credential.state).toBe('ok');
+});
+
 test('a refused code is told in the pane, and the pane can still sign in', async ({ page, request }, info) => {
   await signOut(request, info);
   await ensureProject(request, info, 'demo');

@@ -173,8 +173,7 @@ impl Connection {
                 // result must not find it still busy. (Its CLI is being
                 // reaped; its place under the cap returns then.)
                 self.session = None;
-                let credential_rejected =
-                    result.login_required && self.passed_credential.is_some();
+                let credential_rejected = result.login_required && self.passed_credential.is_some();
                 if result.login_required {
                     self.mark_refused();
                 }
