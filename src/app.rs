@@ -8,6 +8,7 @@ use leptos_router::{
 
 use crate::ui::{
     access::Access,
+    credential_banner::CredentialBanner,
     header::Header,
     login::controller::LoginController,
     not_found::NotFound,
@@ -49,6 +50,7 @@ pub fn App() -> impl IntoView {
         <Router>
             <Header/>
             <main id="main">
+                <CredentialBanner/>
                 // Flat: no page nests in another, and the nested router's
                 // code was 16.5 KB gzip of every first load (BENCHMARKS.md).
                 <FlatRoutes fallback=NotFound>

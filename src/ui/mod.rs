@@ -8,6 +8,7 @@ mod backoff;
 mod browser;
 mod chunk;
 pub mod claude_status;
+pub mod credential_banner;
 pub mod header;
 #[cfg(feature = "hydrate")]
 pub mod hydration;

@@ -5,15 +5,26 @@ use leptos::prelude::*;
 use super::controller::LoginController;
 use crate::ui::access::Access;
 
+/// `renew`: Claude is signed in, but the sign-in Dispatch stored expires
+/// soon or no longer works; a new one replaces it.
 #[component]
-pub fn LoginPrompt() -> impl IntoView {
+pub fn LoginPrompt(#[prop(optional)] renew: bool) -> impl IntoView {
     let login = LoginController::expect();
+    let (title, text) = if renew {
+        (
+            "Sign in again",
+            "A new sign-in replaces the one stored on this server, before it stops working.",
+        )
+    } else {
+        (
+            "Claude AI Authentication Required",
+            "Connect to Claude AI to access intelligent coding assistance and enhanced project features.",
+        )
+    };
     view! {
         <section class="card claude-auth-prompt" aria-labelledby="auth-required-title">
-            <h2 id="auth-required-title">"Claude AI Authentication Required"</h2>
-            <p>
-                "Connect to Claude AI to access intelligent coding assistance and enhanced project features."
-            </p>
+            <h2 id="auth-required-title">{title}</h2>
+            <p>{text}</p>
             <button class="btn-primary" on:click=move |_| login.start()>
                 "Login with Claude"
             </button>

@@ -11,7 +11,7 @@ use super::{
     steps::Waiting,
 };
 use crate::{
-    protocol::ClaudeStatus,
+    protocol::{ClaudeStatus, CredentialState},
     ui::{
         access::{Access, StatusState},
         claude_status::{ClaudeStatusPanel, StatusCard},
@@ -97,10 +97,21 @@ fn ReadyView(status: ClaudeStatus) -> impl IntoView {
         None
     };
     let authenticated = status.authenticated;
+    // Dispatch's own sign-in expires soon, or no longer works: offer a new
+    // one even while Claude is signed in some other way.
+    let renew = status
+        .credential
+        .as_ref()
+        .is_some_and(|stored| stored.state != CredentialState::Ok);
     view! {
         <StatusCard status/>
         {match (problem, authenticated) {
             (Some(problem), false) => view! { <ConfigurationProblem problem/> }.into_any(),
+            (None, true) if renew => view! {
+                <LoginPrompt renew=true/>
+                <LogoutButton/>
+            }
+            .into_any(),
             (_, true) => view! { <LogoutButton/> }.into_any(),
             (None, false) => view! { <LoginPrompt/> }.into_any(),
         }}
