@@ -40,6 +40,12 @@ pub fn day_month_year(unix_seconds: i64) -> String {
     format!("{day} {name} {year}")
 }
 
+/// `18:40`, in UTC.
+pub fn hours_minutes(unix_seconds: i64) -> String {
+    let seconds = unix_seconds.rem_euclid(86_400);
+    format!("{:02}:{:02}", seconds / 3_600, seconds / 60 % 60)
+}
+
 /// `YYYY-MM-DDTHH:MM:SSZ`.
 pub fn iso8601(unix_seconds: i64) -> String {
     let seconds = unix_seconds.rem_euclid(86_400);
@@ -101,6 +107,12 @@ mod tests {
         assert_eq!(utc_date(1_798_761_600), "2027-01-01");
         assert_eq!(day_month_year(1_796_300_000), "3 Dec 2026");
         assert_eq!(day_month_year(951_782_400), "29 Feb 2000");
+        assert_eq!(hours_minutes(86_399), "23:59");
+        assert_eq!(hours_minutes(-1), "23:59");
+        assert_eq!(
+            hours_minutes(951_782_400 + 9 * 3_600 + 5 * 60 + 59),
+            "09:05"
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@ mod backoff;
 mod browser;
 mod chunk;
 pub mod claude_status;
+pub mod credential_activity;
 pub mod credential_banner;
 pub mod header;
 #[cfg(feature = "hydrate")]
@@ -20,3 +21,4 @@ pub mod projects;
 mod rest;
 pub mod routes;
 pub mod settings;
+pub mod sign_in_check;

@@ -15,7 +15,7 @@ use web_sys::{Headers, RequestInit, Response};
 use super::chunk::{Task, NOT_LOADED};
 use crate::protocol::{
     project::{NewProject, ProjectList},
-    rest::{ApiKeyBody, LogoutAnswer},
+    rest::{ActivityAnswer, ApiKeyBody, AuthCheck, LogoutAnswer},
     ApiError, ClaudeStatus,
 };
 
@@ -133,7 +133,24 @@ pub async fn store_api_key(key: String, api_key: String) -> Result<(), String> {
     }
 }
 
-// The calls only a click makes: one chunk for both.
+/// `POST /api/claude/auth/check`: what the CLI itself sees.
+pub async fn check_sign_in(key: String) -> Result<AuthCheck, String> {
+    match check_sign_in_in_chunk(key).await {
+        Ok(call) => call.await,
+        Err(_) => Err(NOT_LOADED.to_owned()),
+    }
+}
+
+/// `GET /api/claude/activity`.
+pub async fn fetch_activity(key: &str) -> Result<ActivityAnswer, String> {
+    let answer = call("GET", "/api/claude/activity", key, NO_BODY).await?;
+    if !answer.ok() {
+        return Err(answer.failure("The recent activity could not be read."));
+    }
+    answer.read()
+}
+
+// The calls only a click makes: one chunk for them all.
 
 #[wasm_split(rest_actions, wasm_split_path = ::leptos::wasm_split, fallible)]
 fn logout_in_chunk(key: String) -> Result<Task<Result<Option<String>, String>>, SplitLoaderError> {
@@ -159,6 +176,19 @@ fn store_api_key_in_chunk(
         } else {
             Err(answer.failure("The API key was not accepted."))
         }
+    }))
+}
+
+#[wasm_split(rest_actions, wasm_split_path = ::leptos::wasm_split, fallible)]
+fn check_sign_in_in_chunk(
+    key: String,
+) -> Result<Task<Result<AuthCheck, String>>, SplitLoaderError> {
+    Ok(Box::pin(async move {
+        let answer = call("POST", "/api/claude/auth/check", &key, NO_BODY).await?;
+        if !answer.ok() {
+            return Err(answer.failure("The sign-in could not be checked."));
+        }
+        answer.read()
     }))
 }
 

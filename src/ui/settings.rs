@@ -1,10 +1,13 @@
-//! The Settings page: the Claude section and this device's access key.
+//! The Settings page: the Claude section, the CLI's own view of its
+//! sign-in, the recent changes to it, and this device's access key.
 
 use leptos::prelude::*;
 
 use super::{
     access::{Access, StatusState},
+    credential_activity::RecentActivity,
     login::section::ClaudeAuthSection,
+    sign_in_check::SignInCheck,
 };
 
 #[component]
@@ -15,6 +18,8 @@ pub fn SettingsPage() -> impl IntoView {
         <h1>"Settings"</h1>
         <ClaudeAuthSection/>
         <Show when=has_key>
+            <SignInCheck/>
+            <RecentActivity/>
             <section class="card">
                 <h2>"This device"</h2>
                 <p>"The access key is kept in this browser. Forget it to sign this device out of Dispatch."</p>
