@@ -9,6 +9,9 @@ export const PROFILE_PORTS = { desktop: BASE, pixel: BASE + 1, iphone: BASE + 2 
 /** One more per profile for the Projects page and the Claude pane: its
  * tests sign in and out while the login tests run on the profile's server. */
 export const PANE_PORTS = { desktop: BASE + 30, pixel: BASE + 31, iphone: BASE + 32 } as const;
+/** One more per profile for the stored sign-in's life (Settings' dates,
+ * check and activity, the banner). */
+export const LIFE_PORTS = { desktop: BASE + 40, pixel: BASE + 41, iphone: BASE + 42 } as const;
 /** Servers whose set-up is the point of the test. */
 export const DISABLED_PORT = BASE + 10; // CLAUDE_AUTH_ENABLED=false
 export const NO_CLI_PORT = BASE + 11; // CLAUDE_CLI points nowhere
