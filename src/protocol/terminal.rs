@@ -51,7 +51,7 @@ impl TerminalKey {
     pub fn label(self) -> (&'static str, &'static str) {
         match self {
             TerminalKey::Enter => ("Enter", "Enter"),
-            TerminalKey::Escape => ("Esc", "Escape"),
+            TerminalKey::Escape => ("Escape", "Escape"),
             TerminalKey::Up => ("↑", "Up arrow"),
             TerminalKey::Down => ("↓", "Down arrow"),
             TerminalKey::Left => ("←", "Left arrow"),

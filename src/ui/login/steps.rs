@@ -81,7 +81,7 @@ pub fn CodeStep() -> impl IntoView {
     view! {
         <section class="card claude-auth-flow">
             <div class="auth-step">
-                <h3>"Step 1: Authorize with Anthropic"</h3>
+                <h2>"Step 1: Authorize with Anthropic"</h2>
                 <p>"Open the link, sign in to your Claude account and authorize Claude Code."</p>
                 <div class="row">
                     <a
@@ -99,7 +99,7 @@ pub fn CodeStep() -> impl IntoView {
                 </div>
             </div>
             <form class="auth-step stack" on:submit=confirm>
-                <h3>"Step 2: Enter Authorization Code"</h3>
+                <h2>"Step 2: Enter Authorization Code"</h2>
                 <label for="auth-code">"Authorization code"</label>
                 <input
                     id="auth-code"
