@@ -11,13 +11,12 @@ use rand::{distr::Alphanumeric, Rng};
 use tokio::sync::{mpsc, Notify};
 
 use super::claude::{
-    activity::{self, ActivityLog},
+    activity::ActivityLog,
     flow_machine::FlowEvent,
-    flow_task::{self, FlowCommand, FlowHandle, FlowOutcome, LoginSettings},
+    flow_task::{self, FlowCommand, FlowHandle, LoginSettings, OutcomeLog},
     pty::PtyError,
 };
 use super::metrics::Metrics;
-use crate::protocol::{ActivityKind, AuthMethod, ErrorReason};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -83,7 +82,11 @@ impl Flows {
                 return Err(StartError::Busy(self.max));
             }
         }
-        let (handle, driver) = flow_task::prepare(settings, events)?;
+        let log = OutcomeLog {
+            activity: self.activity.clone(),
+            ip,
+        };
+        let (handle, driver) = flow_task::prepare(settings, events, Some(log))?;
         {
             let mut live = self.lock();
             if live.shutting_down || live.flows.len() >= self.max {
@@ -99,25 +102,6 @@ impl Flows {
         tokio::spawn(async move {
             let outcome = driver.await;
             registry.metrics.flow_ended(outcome, started.elapsed());
-            // A person's own cancel (or leaving) changed nothing: not recorded.
-            let recorded = match outcome {
-                Some(FlowOutcome::Completed) => Some(activity::happened(
-                    ActivityKind::SignedIn,
-                    ip,
-                    Some(AuthMethod::OauthToken),
-                    None,
-                )),
-                Some(FlowOutcome::Failed(ErrorReason::Cancelled)) | None => None,
-                Some(FlowOutcome::Failed(reason)) => Some(activity::happened(
-                    ActivityKind::LoginFailed,
-                    ip,
-                    None,
-                    Some(reason),
-                )),
-            };
-            if let Some(event) = recorded {
-                activity::record(&registry.activity, event).await;
-            }
             registry.lock().flows.remove(&flow_id);
             registry.ended.notify_waiters();
         });

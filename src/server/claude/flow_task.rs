@@ -2,12 +2,13 @@
 //! the clock and the credential store, in one task. Commands come in on a
 //! channel; events go out on another, which a resumed connection replaces.
 
-use std::{num::NonZeroU16, path::PathBuf, sync::Arc, time::Instant};
+use std::{net::IpAddr, num::NonZeroU16, path::PathBuf, sync::Arc, time::Instant};
 
 use secrecy::ExposeSecret;
 use tokio::sync::mpsc;
 
 use super::{
+    activity::{self, ActivityLog},
     cli_env::CliEnv,
     credential_life::CredentialLife,
     credentials::{Credential, CredentialStore},
@@ -15,13 +16,45 @@ use super::{
     pty::{PtyProcess, COLUMNS, ROWS},
     screen::Screen,
 };
-use crate::protocol::{terminal::TerminalKey, AuthMethod, ErrorReason};
+use crate::protocol::{
+    terminal::TerminalKey, ActivityEvent, ActivityKind, AuthMethod, ErrorReason,
+};
 
 /// How a flow ended (the server counts these).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FlowOutcome {
     Completed,
     Failed(ErrorReason),
+}
+
+impl FlowOutcome {
+    /// What the activity list says of it; a person's own cancel (or
+    /// leaving) changed nothing and says nothing.
+    pub fn activity(self, ip: Option<IpAddr>) -> Option<ActivityEvent> {
+        match self {
+            FlowOutcome::Completed => Some(activity::happened(
+                ActivityKind::SignedIn,
+                ip,
+                Some(AuthMethod::OauthToken),
+                None,
+            )),
+            FlowOutcome::Failed(ErrorReason::Cancelled) => None,
+            FlowOutcome::Failed(reason) => Some(activity::happened(
+                ActivityKind::LoginFailed,
+                ip,
+                None,
+                Some(reason),
+            )),
+        }
+    }
+}
+
+/// Where a flow writes how it ended, and who started it: written before
+/// the browser hears the end, so a page that then reads the activity finds it.
+#[derive(Clone)]
+pub struct OutcomeLog {
+    pub activity: Arc<ActivityLog>,
+    pub ip: Option<IpAddr>,
 }
 
 /// What a connection can ask of its flow.
@@ -69,7 +102,7 @@ pub fn start(
     settings: &LoginSettings,
     events: mpsc::Sender<FlowEvent>,
 ) -> Result<(FlowHandle, tokio::task::JoinHandle<Option<FlowOutcome>>), super::pty::PtyError> {
-    let (handle, driver) = prepare(settings, events)?;
+    let (handle, driver) = prepare(settings, events, None)?;
     Ok((handle, tokio::spawn(driver)))
 }
 
@@ -78,6 +111,7 @@ pub fn start(
 pub fn prepare(
     settings: &LoginSettings,
     events: mpsc::Sender<FlowEvent>,
+    outcome_log: Option<OutcomeLog>,
 ) -> Result<
     (
         FlowHandle,
@@ -93,7 +127,7 @@ pub fn prepare(
     let pty = PtyProcess::spawn(&settings.cli, &["setup-token"], &settings.cli_env, &env)?;
     let pid = pty.pid();
     let (commands, inbox) = mpsc::channel(16);
-    let driver = run(pty, settings.clone(), inbox, events);
+    let driver = run(pty, settings.clone(), inbox, events, outcome_log);
     Ok((FlowHandle { commands, pid }, driver))
 }
 
@@ -116,6 +150,7 @@ async fn run(
     settings: LoginSettings,
     mut inbox: mpsc::Receiver<FlowCommand>,
     events: mpsc::Sender<FlowEvent>,
+    outcome_log: Option<OutcomeLog>,
 ) -> Option<FlowOutcome> {
     let mut screen = Screen::new(
         NonZeroU16::new(ROWS).unwrap_or(NonZeroU16::MIN),
@@ -127,6 +162,7 @@ async fn run(
         events: Some(events),
         store: settings.store,
         outcome: None,
+        outcome_log,
         screen_asks: Vec::new(),
     };
     let mut ended = driver.apply(&mut flow, first).await;
@@ -293,6 +329,7 @@ struct Driver {
     store: Arc<CredentialStore>,
     /// How the flow ended, once it has (for the metrics).
     outcome: Option<FlowOutcome>,
+    outcome_log: Option<OutcomeLog>,
     /// Screen effects, carried out by the loop (which owns the screen).
     screen_asks: Vec<Effect>,
 }
@@ -360,14 +397,24 @@ impl Driver {
     }
 
     async fn send(&mut self, event: FlowEvent) {
-        match &event {
-            FlowEvent::Complete => self.outcome = Some(FlowOutcome::Completed),
+        let ended = match &event {
+            FlowEvent::Complete => Some(FlowOutcome::Completed),
             FlowEvent::Error {
                 reason,
                 retry: false,
                 ..
-            } => self.outcome = Some(FlowOutcome::Failed(*reason)),
-            _ => {}
+            } => Some(FlowOutcome::Failed(*reason)),
+            _ => None,
+        };
+        if let Some(outcome) = ended {
+            self.outcome = Some(outcome);
+            let recorded = self
+                .outcome_log
+                .take()
+                .and_then(|log| Some((log.activity, outcome.activity(log.ip)?)));
+            if let Some((log, event)) = recorded {
+                activity::record(&log, event).await;
+            }
         }
         if let Some(events) = &self.events {
             if events.send(event).await.is_err() {
