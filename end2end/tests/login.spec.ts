@@ -63,7 +63,9 @@ test('a valid code signs Claude in, and the sign-in is shown and can be undone',
   await expect(link).toHaveAttribute('href', /^https:\/\/claude\.ai\/oauth\/authorize\?I[\w-]{43}$/);
   await expect(link).toHaveAttribute('target', '_blank');
   await expect(link).toHaveAttribute('rel', /noopener/);
-  await expect(codeInput(page)).toBeFocused();
+  // The person opens the link first; the code input takes the focus when
+  // they come back (tests/a11y.spec.ts).
+  await expect(link).toBeFocused();
   await expect(page.getByTestId('announcer')).toHaveText(/link is ready/);
   await shot(page, info, 'waiting-for-code');
 
@@ -262,6 +264,9 @@ test('everything works from the keyboard', async ({ page, isMobile }) => {
   await openSettings(page);
   await page.getByRole('button', { name: 'Login with Claude' }).focus();
   await page.keyboard.press('Enter');
+  await expect(page.getByTestId('auth-link')).toBeFocused();
+  await page.keyboard.press('Tab'); // Copy link
+  await page.keyboard.press('Tab');
   await expect(codeInput(page)).toBeFocused();
   await page.keyboard.type('abc123#def456');
   await page.keyboard.press('Enter');

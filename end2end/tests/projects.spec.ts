@@ -93,7 +93,7 @@ test('with no credential, the pane signs in inline and the prompt runs again', a
 
   await input(page).fill('success-abc#def');
   await page.getByTestId('pane-send').click();
-  await expect(page.getByText('Signed in. Running your prompt again.')).toBeVisible();
+  await expect(page.getByTestId('conversation').getByText('Signed in. Running your prompt again.')).toBeVisible();
   await expect(page.getByTestId('entry-answer').last()).toHaveText('You said: hello there');
   await expect(page.getByTestId('entry-done').last()).toContainText('Done in');
   await expect(page.getByTestId('pane-sign-in')).toHaveCount(0);

@@ -10,6 +10,7 @@ mod chunk;
 pub mod claude_status;
 pub mod credential_activity;
 pub mod credential_banner;
+mod focus;
 pub mod header;
 #[cfg(feature = "hydrate")]
 pub mod hydration;

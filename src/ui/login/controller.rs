@@ -35,8 +35,8 @@ pub enum Link {
 pub struct LoginController {
     pub model: RwSignal<LoginModel>,
     pub link: RwSignal<Link>,
-    /// Bumped when the code input should take the focus.
-    pub focus_code: RwSignal<u32>,
+    /// Bumped when the sign-in link should take the focus.
+    pub focus_link: RwSignal<u32>,
     access: Access,
     /// The Claude pane on the page, if one is open.
     pane: StoredValue<Option<Callback<PaneSignal>>>,
@@ -49,7 +49,7 @@ impl LoginController {
         let controller = Self {
             model: RwSignal::new(LoginModel::default()),
             link: RwSignal::new(Link::Up),
-            focus_code: RwSignal::new(0),
+            focus_link: RwSignal::new(0),
             access,
             pane: StoredValue::new(None),
             #[cfg(feature = "hydrate")]
@@ -131,7 +131,7 @@ impl LoginController {
             match effect {
                 Effect::Send(outgoing) => self.send(outgoing),
                 Effect::RefreshStatus => self.access.refresh(),
-                Effect::FocusCode => self.focus_code.update(|n| *n += 1),
+                Effect::FocusLink => self.focus_link.update(|n| *n += 1),
                 Effect::KeyRefused => self.access.forget_key(),
             }
         }

@@ -65,8 +65,9 @@ pub enum Effect {
     Send(ClientEvent),
     /// Ask the server for the status again (after a sign-in).
     RefreshStatus,
-    /// Put the cursor in the code input (the link just arrived).
-    FocusCode,
+    /// Move the focus to the link (it just arrived: the person opens it
+    /// first; the code input takes the focus when they come back).
+    FocusLink,
     /// The server refused the access key.
     KeyRefused,
 }
@@ -209,7 +210,7 @@ impl LoginModel {
                 self.phase = Phase::WaitingForCode;
                 self.error = None;
                 if first {
-                    vec![Effect::FocusCode]
+                    vec![Effect::FocusLink]
                 } else {
                     Vec::new()
                 }

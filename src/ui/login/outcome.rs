@@ -1,8 +1,9 @@
 //! How a flow ended: success, or a failure with what to do next.
 
-use leptos::prelude::*;
+use leptos::{html::P, prelude::*};
 
 use super::{controller::LoginController, model::ShownError};
+use crate::ui::focus::focus_when_shown;
 
 #[component]
 pub fn Success(
@@ -29,12 +30,14 @@ pub fn Failure(error: ShownError) -> impl IntoView {
     let login = LoginController::expect();
     let configuration = error.is_configuration();
     let connectivity = error.is_connectivity();
+    let message: NodeRef<P> = NodeRef::new();
+    focus_when_shown(message);
     view! {
         <section class="card" aria-labelledby="auth-failed-title">
             <h2 id="auth-failed-title">
                 {if configuration { "Server configuration problem" } else { "Sign-in failed" }}
             </h2>
-            <p class="error" role="alert" data-testid="auth-error">
+            <p class="error" role="alert" tabindex="-1" data-testid="auth-error" node_ref=message>
                 {error.message.clone()}
             </p>
             {connectivity

@@ -1,9 +1,15 @@
 //! The flow in progress: preparing, the link and the code, validating.
 
-use leptos::{html::Input, prelude::*};
+use leptos::{
+    html::{Input, A, P},
+    prelude::*,
+};
 
 use super::controller::LoginController;
-use crate::protocol::code::{normalize_code, CodeError};
+use crate::{
+    protocol::code::{normalize_code, CodeError},
+    ui::focus::{focus_when_bumped, focus_when_shown, when_back_in_this_tab},
+};
 
 /// A wait with a spinner, what it waits for, and a way out.
 #[component]
@@ -49,16 +55,20 @@ pub fn CodeStep() -> impl IntoView {
     let url = move || login.model.with(|m| m.url.clone().unwrap_or_default());
     let feedback = move || code_feedback(&code.get());
 
-    // Focus the input when the link arrives, and keep it in view above a
-    // phone's keyboard.
-    Effect::new(move |_| {
-        if login.focus_code.get() > 0 {
-            if let Some(el) = input.get() {
+    let link: NodeRef<A> = NodeRef::new();
+    let error_message: NodeRef<P> = NodeRef::new();
+    focus_when_bumped(login.focus_link, link);
+    // Back from the sign-in tab: the code goes in next, above a phone's
+    // keyboard.
+    when_back_in_this_tab(move || {
+        if code.try_get_untracked().is_some_and(|c| c.is_empty()) {
+            if let Some(el) = input.try_get_untracked().flatten() {
                 let _ = el.focus();
                 el.scroll_into_view_with_bool(false);
             }
         }
     });
+    focus_when_shown(error_message);
 
     let confirm = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -90,6 +100,7 @@ pub fn CodeStep() -> impl IntoView {
                         target="_blank"
                         rel="noopener noreferrer"
                         data-testid="auth-link"
+                        node_ref=link
                     >
                         "Open Anthropic Login"
                     </a>
@@ -133,7 +144,13 @@ pub fn CodeStep() -> impl IntoView {
                     error()
                         .map(|e| {
                             view! {
-                                <p class="error" role="alert" data-testid="auth-error">
+                                <p
+                                    class="error"
+                                    role="alert"
+                                    tabindex="-1"
+                                    data-testid="auth-error"
+                                    node_ref=error_message
+                                >
                                     {e.message}
                                 </p>
                             }

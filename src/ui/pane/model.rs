@@ -65,6 +65,10 @@ pub struct PaneModel {
     kept: usize,
     /// Entries removed from the front so far, to stay within the limits.
     removed: usize,
+    /// What a screen reader is told: a finished answer, or Dispatch's
+    /// notice; never the text as it streams (that would be read token by
+    /// token). Problems announce themselves (`role="alert"`).
+    pub announcement: String,
 }
 
 /// "1.5 s" from milliseconds, in integers: float formatting would add
@@ -97,6 +101,7 @@ impl PaneModel {
             last_prompt: None,
             kept: 0,
             removed: 0,
+            announcement: String::new(),
         }
     }
 
@@ -190,6 +195,9 @@ impl PaneModel {
         if result.session_id.is_some() {
             self.conversation = result.session_id;
         }
+        if result.success {
+            self.announcement = self.finished_answer(result.duration_ms);
+        }
         self.push(Entry::Done {
             success: result.success,
             text: result.text,
@@ -249,7 +257,31 @@ impl PaneModel {
         self.entries.get(place.checked_sub(self.removed)?)
     }
 
+    /// "Claude answered: <its text>. Done in 1.5 s.", from the text since
+    /// the last prompt.
+    fn finished_answer(&self, duration_ms: u64) -> String {
+        let text: Vec<&str> = self
+            .entries
+            .iter()
+            .rev()
+            .take_while(|e| !matches!(e, Entry::Prompt(_)))
+            .filter_map(|e| match e {
+                Entry::Text(t) => Some(t.trim()),
+                _ => None,
+            })
+            .collect();
+        let text: Vec<&str> = text.into_iter().rev().collect();
+        format!(
+            "Claude answered: {} Done in {}.",
+            text.join(" "),
+            seconds(duration_ms)
+        )
+    }
+
     fn push(&mut self, entry: Entry) {
+        if let Entry::Notice(notice) = &entry {
+            self.announcement = notice.clone();
+        }
         self.kept += entry.size();
         self.entries.push(entry);
         self.trim();

@@ -1,9 +1,15 @@
 //! The sign-in as it shows inside the conversation: the link, where the
 //! flow stands, and its errors. The pane's own input takes the code.
 
-use leptos::prelude::*;
+use leptos::{
+    html::{A, P},
+    prelude::*,
+};
 
-use crate::ui::login::{controller::LoginController, live::LiveScreenStep, model::Phase};
+use crate::ui::{
+    focus::{focus_when_bumped, focus_when_shown},
+    login::{controller::LoginController, live::LiveScreenStep, model::Phase},
+};
 
 #[component]
 pub fn InlineSignIn() -> impl IntoView {
@@ -11,6 +17,10 @@ pub fn InlineSignIn() -> impl IntoView {
     let phase = Memo::new(move |_| login.model.with(|m| m.phase.clone()));
     let url = move || login.model.with(|m| m.url.clone().unwrap_or_default());
     let error = move || login.model.with(|m| m.error.clone());
+    let link: NodeRef<A> = NodeRef::new();
+    let error_message: NodeRef<P> = NodeRef::new();
+    focus_when_bumped(login.focus_link, link);
+    focus_when_shown(error_message);
     view! {
         <li class="entry sign-in" data-testid="pane-sign-in">
             {move || match phase.get() {
@@ -29,6 +39,7 @@ pub fn InlineSignIn() -> impl IntoView {
                             target="_blank"
                             rel="noopener noreferrer"
                             data-testid="pane-auth-link"
+                            node_ref=link
                         >
                             "Open Anthropic Login"
                         </a>
@@ -51,7 +62,9 @@ pub fn InlineSignIn() -> impl IntoView {
                 .into_any(),
             }}
             {move || error().map(|e| view! {
-                <p class="error" role="alert" data-testid="pane-auth-error">{e.message}</p>
+                <p class="error" role="alert" tabindex="-1" data-testid="pane-auth-error" node_ref=error_message>
+                    {e.message}
+                </p>
             })}
             <p class="row">
                 <button type="button" class="btn-secondary" on:click=move |_| login.new_link()>

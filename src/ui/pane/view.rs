@@ -9,9 +9,12 @@ use super::{
 };
 use crate::{
     protocol::{ClientEvent, PromptData},
-    ui::login::{
-        controller::{LoginController, PaneSignal},
-        model::{Phase, UNSIGNED},
+    ui::{
+        focus::when_back_in_this_tab,
+        login::{
+            controller::{LoginController, PaneSignal},
+            model::{Phase, UNSIGNED},
+        },
     },
 };
 
@@ -35,12 +38,9 @@ pub fn ClaudePane(project: String) -> impl IntoView {
             session_id,
         })),
         PaneEffect::Stop => login.send(ClientEvent::SessionCancel { key: UNSIGNED }),
-        PaneEffect::StartLogin => {
-            login.start();
-            if let Some(el) = field.get_untracked() {
-                let _ = el.focus();
-            }
-        }
+        // The link takes the focus when it arrives (InlineSignIn), the
+        // input when the person comes back from the sign-in tab.
+        PaneEffect::StartLogin => login.start(),
         PaneEffect::SubmitCode(code) => match login.submit(&code) {
             Ok(()) => set_input.set(String::new()),
             Err(_) => set_problem.set(Some(
@@ -81,6 +81,17 @@ pub fn ClaudePane(project: String) -> impl IntoView {
         }
     });
 
+    when_back_in_this_tab(move || {
+        let waiting_for_code = pane
+            .try_with_untracked(|p| p.signing_in.is_some())
+            .unwrap_or(false);
+        if waiting_for_code && input.try_get_untracked().is_some_and(|i| i.is_empty()) {
+            if let Some(el) = field.try_get_untracked().flatten() {
+                let _ = el.focus();
+            }
+        }
+    });
+
     let signing_in = move || pane.with(|p| p.signing_in.is_some());
     let running = move || pane.with(|p| p.running);
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -114,7 +125,10 @@ pub fn ClaudePane(project: String) -> impl IntoView {
 
     view! {
         <section class="card pane" aria-label="Claude">
-            <ol class="conversation" aria-live="polite" data-testid="conversation">
+            <p class="sr-only" aria-live="polite" data-testid="pane-announcer">
+                {move || pane.with(|p| p.announcement.clone())}
+            </p>
+            <ol class="conversation" data-testid="conversation">
                 {move || pane.with(|p| p.trimmed()).then(|| view! {
                     <li class="entry notice">"Older messages were removed to keep this page light."</li>
                 })}

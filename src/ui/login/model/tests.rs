@@ -24,7 +24,7 @@ fn waiting() -> LoginModel {
 }
 
 #[test]
-fn login_starts_a_flow_and_the_link_focuses_the_code_input() {
+fn login_starts_a_flow_and_the_link_takes_the_focus() {
     let mut m = LoginModel::default();
     assert_eq!(
         m.start(),
@@ -37,7 +37,7 @@ fn login_starts_a_flow_and_the_link_focuses_the_code_input() {
     });
     assert_eq!(
         m.on_event(url_event("f1", "https://claude.ai/a")),
-        vec![Effect::FocusCode]
+        vec![Effect::FocusLink]
     );
     assert_eq!(m.phase, Phase::WaitingForCode);
     assert_eq!(m.url.as_deref(), Some("https://claude.ai/a"));
@@ -268,7 +268,7 @@ fn a_screen_shows_the_cli_live_until_its_link_comes() {
 
     assert_eq!(
         m.on_event(url_event("f1", "https://claude.ai/a")),
-        vec![Effect::FocusCode]
+        vec![Effect::FocusLink]
     );
     assert_eq!(m.phase, Phase::WaitingForCode);
     assert!(m.screen.is_empty());

@@ -207,3 +207,31 @@ fn the_conversation_keeps_within_its_limits() {
     let kept: usize = big.entries.iter().map(Entry::size).sum();
     assert!(kept <= MAX_KEPT_BYTES, "{kept}");
 }
+
+#[test]
+fn a_screen_reader_hears_the_finished_answer_not_each_piece() {
+    let mut pane = PaneModel::new("web");
+    pane.submit("hello").unwrap();
+    pane.on_event(text("Hel"));
+    pane.on_event(text("lo."));
+    assert_eq!(pane.announcement, "", "nothing while it streams");
+    pane.on_event(ServerEvent::SessionTool {
+        name: "Bash".into(),
+        detail: "ls".into(),
+    });
+    pane.on_event(text(" Two files."));
+    pane.on_event(result(true, "Hello. Two files.", false));
+    assert_eq!(
+        pane.announcement,
+        "Claude answered: Hello. Two files. Done in 1.5 s."
+    );
+
+    pane.submit("again").unwrap();
+    pane.on_event(result(false, "Not logged in · Please run /login", true));
+    assert!(
+        pane.announcement
+            .starts_with("Claude is not signed in on this server"),
+        "{}",
+        pane.announcement
+    );
+}
