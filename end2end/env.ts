@@ -12,6 +12,9 @@ export const PANE_PORTS = { desktop: BASE + 30, pixel: BASE + 31, iphone: BASE +
 /** One more per profile for the stored sign-in's life (Settings' dates,
  * check and activity, the banner). */
 export const LIFE_PORTS = { desktop: BASE + 40, pixel: BASE + 41, iphone: BASE + 42 } as const;
+/** One more per profile for the accessibility audit, which walks through
+ * every state (signing in and out). */
+export const A11Y_PORTS = { desktop: BASE + 50, pixel: BASE + 51, iphone: BASE + 52 } as const;
 /** Servers whose set-up is the point of the test. */
 export const DISABLED_PORT = BASE + 10; // CLAUDE_AUTH_ENABLED=false
 export const NO_CLI_PORT = BASE + 11; // CLAUDE_CLI points nowhere

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
+  A11Y_PORTS,
   ACCESS_KEY,
   DISABLED_PORT,
   FAKE_CLI,
@@ -106,6 +107,9 @@ export default defineConfig({
     server(LIFE_PORTS.desktop),
     server(LIFE_PORTS.pixel),
     server(LIFE_PORTS.iphone),
+    server(A11Y_PORTS.desktop),
+    server(A11Y_PORTS.pixel),
+    server(A11Y_PORTS.iphone),
     server(DISABLED_PORT, { CLAUDE_AUTH_ENABLED: 'false' }, true),
     server(NO_CLI_PORT, { CLAUDE_CLI: '/nonexistent/claude' }),
     server(SHORT_FLOW_PORT, { CLAUDE_AUTH_TIMEOUT: '3000' }),
