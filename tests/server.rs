@@ -219,12 +219,24 @@ fn a_page_allows_only_its_own_hydration_script_by_nonce() {
         "{}",
         first.body
     );
-    // A new page, a new nonce.
-    let second = get(&server.url("/settings"), None);
-    assert_ne!(
-        second.header("content-security-policy"),
-        Some(policy.as_str())
-    );
+    // A new page, a new nonce: the page is rendered once and kept, and
+    // each answer carries its own nonce in the policy and every script.
+    for _ in 0..2 {
+        let next = get(&server.url("/settings"), None);
+        let next_policy = next.header("content-security-policy").unwrap();
+        assert_ne!(next_policy, policy);
+        let next_nonce = next_policy
+            .split("'nonce-")
+            .nth(1)
+            .and_then(|rest| rest.split('\'').next())
+            .expect("a nonce in the policy");
+        assert!(next_nonce.len() >= 16, "{next_nonce}");
+        assert_eq!(
+            next.body.matches(next_nonce).count(),
+            first.body.matches(nonce).count()
+        );
+        assert_eq!(next.body.replace(next_nonce, nonce), first.body);
+    }
 }
 
 #[test]

@@ -48,6 +48,12 @@ pub fn router(state: AppState) -> Router {
     let pages = Router::<AppState>::new()
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        // Pages that render the same for everyone are rendered once; each
+        // answer gets its own nonce (inside the compression: kept plain).
+        .layer(axum::middleware::from_fn_with_state(
+            http::page_cache::PageCache::default(),
+            http::page_cache::serve,
+        ))
         // Pages gzipped as they go. The site's WASM, JS and CSS are sent as
         // the .gz/.br copies the build made (`make build`), which this
         // layer leaves as they are; it compresses only what has none.

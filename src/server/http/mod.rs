@@ -3,5 +3,6 @@
 
 pub mod api;
 pub mod headers;
+pub mod page_cache;
 pub mod project_api;
 pub mod site;
