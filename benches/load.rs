@@ -7,7 +7,9 @@
 //! 2. The real CLI's time from start to link through Dispatch (5 flows).
 //! 3. 100, 500 and 1000 websocket clients each completing a whole flow at
 //!    once: completed, wall time, memory per live flow, threads, descriptors.
-//! 4. The Settings page under `wrk` for 10 s: requests/s and p99.
+//! 4. The Settings page and the health check under `wrk`, in turn, three
+//!    rounds of 10 s each: the medians and their ratio (noise weighs on
+//!    both alike).
 //! 5. First-load weight of /settings as the server sends it: every file
 //!    raw, gzip and brotli.
 //! 6. 1,000 sockets that never show a key, each sending a 900 KiB frame,
@@ -253,39 +255,72 @@ async fn concurrent(server: &Server, clients: usize) {
     );
 }
 
-fn wrk(url: &str) {
+/// What one `wrk` run measured.
+struct WrkRun {
+    rps: f64,
+    p50: String,
+    p99: String,
+    errors: Option<String>,
+}
+
+/// `wrk -t2 -c32 -d10s` on `url`; `None` when wrk is missing or said nothing.
+fn wrk(url: &str) -> Option<WrkRun> {
     let Ok(output) = Command::new("wrk")
         .args(["-t2", "-c32", "-d10s", "--latency", url])
         .output()
     else {
         println!("  wrk is not installed (scripts/setup.sh bench installs it)");
-        return;
+        return None;
     };
     let text = String::from_utf8_lossy(&output.stdout);
-    let rps = text
-        .lines()
-        .find(|l| l.starts_with("Requests/sec:"))
-        .unwrap_or("Requests/sec: ?");
-    let p99 = text
-        .lines()
-        .find(|l| l.trim_start().starts_with("99%"))
-        .unwrap_or("99% ?");
-    let p50 = text
-        .lines()
-        .find(|l| l.trim_start().starts_with("50%"))
-        .unwrap_or("50% ?");
-    let errors = text
-        .lines()
-        .find(|l| l.contains("Non-2xx") || l.contains("Socket errors"));
+    let line = |start: &str| {
+        text.lines()
+            .find(|l| l.trim_start().starts_with(start))
+            .map(|l| l.trim().trim_start_matches(start).trim().to_owned())
+    };
+    Some(WrkRun {
+        rps: line("Requests/sec:")?.parse().ok()?,
+        p50: line("50%").unwrap_or_else(|| "?".into()),
+        p99: line("99%").unwrap_or_else(|| "?".into()),
+        errors: text
+            .lines()
+            .find(|l| l.contains("Non-2xx") || l.contains("Socket errors"))
+            .map(|l| l.trim().to_owned()),
+    })
+}
+
+/// Section 4: the page against the health check under the same load, in
+/// turn, so that what the machine does meanwhile weighs on both alike.
+fn section_throughput(port: u16) {
     println!(
-        "  {}; latency p50 {}, p99 {}",
-        rps.trim(),
-        p50.trim().trim_start_matches("50%").trim(),
-        p99.trim().trim_start_matches("99%").trim()
+        "\n4. GET /settings and GET /healthz under wrk (2 threads, 32 connections, 10 s each), in turn, three rounds"
     );
-    if let Some(errors) = errors {
-        println!("  {}", errors.trim());
+    let mut page = Vec::new();
+    let mut health = Vec::new();
+    for round in 1..=3 {
+        for (path, runs) in [("/settings", &mut page), ("/healthz", &mut health)] {
+            let Some(run) = wrk(&format!("http://127.0.0.1:{port}{path}")) else {
+                return;
+            };
+            println!(
+                "  round {round} {path:<9} {:>8.0} req/s, latency p50 {}, p99 {}{}",
+                run.rps,
+                run.p50,
+                run.p99,
+                run.errors.map(|e| format!(" ({e})")).unwrap_or_default()
+            );
+            runs.push(run.rps);
+        }
     }
+    let median = |runs: &mut Vec<f64>| {
+        runs.sort_by(f64::total_cmp);
+        runs[runs.len() / 2]
+    };
+    let (page, health) = (median(&mut page), median(&mut health));
+    println!(
+        "  median /settings {page:.0} req/s, /healthz {health:.0} req/s: ratio page/healthz {:.2} (target >= 0.5)",
+        page / health
+    );
 }
 
 /// `GET url` with `Accept-Encoding: encoding`: the body as the server sent
@@ -428,8 +463,7 @@ async fn main() {
         }
     }
     if runs(4) {
-        println!("\n4. GET /settings under wrk, 10 s, 32 connections");
-        wrk(&format!("http://127.0.0.1:{}/settings", server.port));
+        section_throughput(server.port);
     }
     if runs(5) {
         println!("\n5. first-load weight of /settings, as sent");
