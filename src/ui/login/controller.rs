@@ -137,12 +137,24 @@ impl LoginController {
         }
     }
 
+    /// Opens the socket before it is needed (its code fetched, its hello
+    /// said), so that a tap on "Login with Claude" finds it ready: on a
+    /// phone's network, fetching and opening it after the tap took most
+    /// of a second. A socket the server closed as idle stays closed.
     #[cfg(feature = "hydrate")]
-    pub fn send(self, outgoing: ClientEvent) {
+    pub fn warm_up(self) {
         if self.socket.with_value(Option::is_none) {
             let socket = super::socket::LoginSocket::open(self);
             self.socket.set_value(Some(socket));
         }
+    }
+
+    #[cfg(not(feature = "hydrate"))]
+    pub fn warm_up(self) {}
+
+    #[cfg(feature = "hydrate")]
+    pub fn send(self, outgoing: ClientEvent) {
+        self.warm_up();
         self.socket.with_value(|s| {
             if let Some(socket) = s {
                 socket.send(outgoing);

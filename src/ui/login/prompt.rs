@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use super::controller::LoginController;
+use super::{controller::LoginController, screens::LaterScreens};
 use crate::ui::access::Access;
 
 /// `renew`: Claude is signed in, but the sign-in Dispatch stored expires
@@ -10,6 +10,15 @@ use crate::ui::access::Access;
 #[component]
 pub fn LoginPrompt(#[prop(optional)] renew: bool) -> impl IntoView {
     let login = LoginController::expect();
+    // Shown: what a tap needs is made ready now (the socket, the next
+    // screens' code), not after the tap. Effects run only in the browser.
+    let screens = use_context::<LaterScreens>();
+    Effect::new(move |_| {
+        login.warm_up();
+        if let Some(screens) = screens {
+            screens.fetch();
+        }
+    });
     let (title, text) = if renew {
         (
             "Sign in again",

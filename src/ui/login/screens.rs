@@ -1,7 +1,8 @@
 //! The sign-in's later screens (the code step, the CLI's live screen,
 //! success, failure) live in a WASM chunk of their own: a first load only
-//! shows the status and the prompt, so it does without them. The chunk is fetched when a flow starts,
-//! while the CLI prepares the link.
+//! shows the status and the prompt, so it does without them. The chunk is
+//! fetched once the login prompt is on screen (ahead of a tap), or when a
+//! flow starts.
 
 use std::{
     future::Future,

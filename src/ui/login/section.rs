@@ -28,6 +28,8 @@ pub fn ClaudeAuthSection() -> impl IntoView {
         _ => None,
     });
     let screens = LaterScreens::new();
+    // The login prompt fetches them ahead of a tap.
+    provide_context(screens);
     let announcement = move || match phase.get() {
         Phase::Idle => "",
         Phase::Preparing => "Preparing authentication.",

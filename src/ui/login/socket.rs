@@ -8,7 +8,8 @@
 //! has something to send: reconnecting at once would only be closed again.
 //!
 //! Its code is a WASM chunk of its own, fetched when the page first needs
-//! the socket (a page that only shows the status never loads it), and
+//! the socket: once the login prompt shows (ahead of a tap), or a pane
+//! sends a prompt. A page that only shows the status never loads it. It is
 //! fetched again with the same backoff while that fails.
 
 use std::time::Duration;
