@@ -259,6 +259,23 @@ test('on a phone the code step is easy to use', async ({ page, isMobile }, info)
   await shot(page, info, 'phone-code-step');
 });
 
+test('on a slow phone, a tap as soon as the button shows gets the link', async ({ page, context, isMobile }) => {
+  test.skip(!isMobile, 'phone profiles only');
+  // make bench's phone profile: 1.6 Mbit/s down, 750 kbit/s up, 150 ms, CPU 4x slower.
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Network.emulateNetworkConditions', {
+    offline: false,
+    latency: 150,
+    downloadThroughput: 200_000,
+    uploadThroughput: 93_750,
+  });
+  await cdp.send('Emulation.setCPUThrottlingRate', { rate: 4 });
+  // No wait for hydration: the button is tapped the moment it can be.
+  await page.goto(`/settings#key=${ACCESS_KEY}`);
+  await page.getByRole('button', { name: 'Login with Claude' }).click({ timeout: 20_000 });
+  await expect(page.getByTestId('auth-link')).toHaveAttribute('href', /^https:\/\/claude\.ai\//, { timeout: 20_000 });
+});
+
 test('everything works from the keyboard', async ({ page, isMobile }) => {
   test.skip(isMobile, 'desktop only');
   await openSettings(page);
