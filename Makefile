@@ -65,6 +65,7 @@ bench: setup build
 	scripts/setup.sh bench
 	cargo build --release --no-default-features --features ssr --bin fake-claude
 	cargo bench --no-default-features --features ssr --bench load
+	cd end2end && node bench/phone.mjs
 
 ## Longer fuzzing of the two parsers that read outside bytes, the frame
 ## reader and the terminal screen reader (make test runs a few seconds of

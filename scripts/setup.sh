@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Dispatch needs to build and run (`setup.sh run`) or, in
-# addition, to be tested (`setup.sh test`). Idempotent: each step checks what
+# addition, to be tested (`setup.sh test`) or benchmarked (`setup.sh bench`:
+# wrk, Chromium and Playwright). Idempotent: each step checks what
 # is there and skips it when it is already at the right version, so a second
 # run costs seconds. Only the package registries are reached (crates.io, npm,
 # Debian); nothing is downloaded from anywhere else.
@@ -51,22 +52,25 @@ if ! command -v zopfli >/dev/null; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends zopfli
 fi
 
-if [ "$mode" = test ]; then
+# The browser tests and the phone benchmark both drive Debian's Chromium.
+if [ "$mode" = test ] || [ "$mode" = bench ]; then
   if [ ! -x /usr/bin/chromium ]; then
-    say "installing Debian's Chromium for the browser tests"
+    say "installing Debian's Chromium for the browser tests and the phone benchmark"
     apt-get update
     DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium
-  fi
-  if ! command -v pebble >/dev/null || ! command -v pebble-challtestsrv >/dev/null; then
-    say "installing pebble, the ACME test server the HTTPS-by-ACME tests run against"
-    apt-get update
-    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends pebble
   fi
   e2e_hash=$(sha256sum end2end/package-lock.json | cut -d' ' -f1)
   if [ "$(cat end2end/node_modules/.lock-hash 2>/dev/null || true)" != "$e2e_hash" ]; then
     say "installing Playwright (the test runner only: it uses Debian's Chromium)"
     (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
     echo "$e2e_hash" > end2end/node_modules/.lock-hash
+  fi
+fi
+if [ "$mode" = test ]; then
+  if ! command -v pebble >/dev/null || ! command -v pebble-challtestsrv >/dev/null; then
+    say "installing pebble, the ACME test server the HTTPS-by-ACME tests run against"
+    apt-get update
+    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends pebble
   fi
 fi
 if [ "$mode" = bench ] && ! command -v wrk >/dev/null; then
