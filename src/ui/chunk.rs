@@ -4,11 +4,26 @@
 //! shows and can retry, not a panic that stops the whole page, and it is not
 //! remembered, so the next call fetches again.
 
-use std::{future::Future, pin::Pin};
+use std::{
+    future::Future,
+    pin::{pin, Pin},
+    task::{Context, Poll, Waker},
+};
 
 /// Work that runs in a chunk and is awaited by the caller.
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 pub type Task<T> = Pin<Box<dyn Future<Output = T>>>;
+
+/// The future's output if it is ready at its first poll: a split point's
+/// call once its chunk is in. A view built so is built under the caller's
+/// owner (built inside a future, as a `Suspend` does, its signals were
+/// disposed while it still showed).
+pub fn ready_now<T>(future: impl Future<Output = T>) -> Option<T> {
+    match pin!(future).poll(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(value) => Some(value),
+        Poll::Pending => None,
+    }
+}
 
 /// What the person reads when a chunk could not be fetched.
 pub const NOT_LOADED: &str =

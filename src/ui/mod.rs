@@ -16,6 +16,7 @@ pub mod header;
 pub mod hydration;
 pub mod login;
 pub mod not_found;
+pub mod owner_cards;
 pub mod pane;
 pub mod projects;
 #[cfg(feature = "hydrate")]

@@ -5,9 +5,8 @@ use leptos::prelude::*;
 
 use super::{
     access::{Access, StatusState},
-    credential_activity::RecentActivity,
     login::section::ClaudeAuthSection,
-    sign_in_check::SignInCheck,
+    owner_cards::OwnerCards,
 };
 
 #[component]
@@ -18,8 +17,7 @@ pub fn SettingsPage() -> impl IntoView {
         <h1>"Settings"</h1>
         <ClaudeAuthSection/>
         <Show when=has_key>
-            <SignInCheck/>
-            <RecentActivity/>
+            <OwnerCards/>
             <section class="card">
                 <h2>"This device"</h2>
                 <p>"The access key is kept in this browser. Forget it to sign this device out of Dispatch."</p>

@@ -4,12 +4,6 @@
 //! fetched once the login prompt is on screen (ahead of a tap), or when a
 //! flow starts.
 
-use std::{
-    future::Future,
-    pin::pin,
-    task::{Context, Poll, Waker},
-};
-
 use leptos::{
     prelude::*,
     wasm_split::{wasm_split, SplitLoaderError},
@@ -22,7 +16,7 @@ use super::{
     outcome::{Failure, Success},
     steps::{CodeStep, Waiting},
 };
-use crate::ui::chunk::NOT_LOADED;
+use crate::ui::chunk::{ready_now, NOT_LOADED};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 // Only the browser fetches: the server renders no flow.
@@ -101,14 +95,6 @@ impl LaterScreens {
             </section>
         }
         .into_any()
-    }
-}
-
-/// The future's output if it is ready at its first poll.
-fn ready_now<T>(future: impl Future<Output = T>) -> Option<T> {
-    match pin!(future).poll(&mut Context::from_waker(Waker::noop())) {
-        Poll::Ready(value) => Some(value),
-        Poll::Pending => None,
     }
 }
 
