@@ -3,8 +3,9 @@
 // 1.6 Mbit/s down, 750 kbit/s up and 150 ms round trip, and the CPU slowed
 // 4x (Chrome DevTools' protocol). For each load: when the login prompt is
 // first painted, when the page is hydrated (its buttons work), and how
-// long from the tap on "Login with Claude" to the sign-in link on screen,
-// with the fake CLI that prints its link at once. Medians printed; nothing
+// long from the tap on "Login with Claude" (1 s after the prompt's first
+// paint, as a person's) to the sign-in link on screen, with the fake CLI
+// that prints its link at once. Medians printed; nothing
 // asserted (these machines are shared and noisy).
 //
 // Usage: node end2end/bench/phone.mjs   (after make build and the release fake CLI)
@@ -19,6 +20,7 @@ const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const KEY = 'bench-key-0123456789abcdef';
 const PORT = 39_201;
 const LOADS = 5;
+const TAP_AFTER_MS = 1000;
 const PROFILE = { latency: 150, down: 1_600_000 / 8, up: 750_000 / 8, cpu: 4 };
 
 function startServer() {
@@ -95,6 +97,10 @@ async function oneLoad(browser) {
   const button = page.getByRole('button', { name: 'Login with Claude' });
   await button.waitFor({ timeout: 60_000 });
   await page.waitForFunction(() => 'hydrated' in window.__marks && 'prompt' in window.__marks);
+  // A person taps a moment after the prompt appears, not in the same
+  // frame: the tap comes 1 s after its first paint.
+  const painted = await page.evaluate(() => window.__marks.prompt);
+  await page.waitForFunction((at) => performance.now() >= at, painted + TAP_AFTER_MS);
   const firstLoadBytes = bytes;
   const tapped = await page.evaluate(() => performance.now());
   await button.click();
@@ -118,7 +124,8 @@ try {
   console.log(
     `\n7. a phone's first load of /settings: Pixel 7 screen, ${PROFILE.down * 8 / 1e6} Mbit/s down, ` +
       `${PROFILE.up * 8 / 1e3} kbit/s up, ${PROFILE.latency} ms round trip, CPU slowed ${PROFILE.cpu}x; ` +
-      `${LOADS} cold loads`,
+      `${LOADS} cold loads; the tap comes ${TAP_AFTER_MS} ms after the prompt's first paint; ` +
+      'the bytes before it include the code fetched once the prompt shows (the socket, the next screens)',
   );
   const runs = [];
   for (let i = 1; i <= LOADS; i++) {
@@ -126,7 +133,7 @@ try {
     runs.push(run);
     console.log(
       `  load ${i}: prompt painted ${ms(run.prompt)}, hydrated ${ms(run.hydrated)}, ` +
-        `tap -> link ${ms(run.tapToLink)}; ${run.bytes.toLocaleString('en')} B over the wire before the tap (the socket's and the next screens' code, fetched once the prompt shows, included)`,
+        `tap -> link ${ms(run.tapToLink)}; ${run.bytes.toLocaleString('en')} B over the wire before the tap`,
     );
   }
   console.log(
