@@ -198,17 +198,23 @@ fn every_answer_carries_the_security_headers() {
     }
 }
 
-#[test]
-fn a_page_allows_only_its_own_hydration_script_by_nonce() {
-    let server = Server::start(&[("DISPATCH_KEY", TEST_KEY)]);
-    let first = get(&server.url("/settings"), None);
-    let policy = first.header("content-security-policy").unwrap().to_owned();
+/// The nonce a page's policy names (at least 16 characters).
+fn nonce_in(policy: &str) -> &str {
     let nonce = policy
         .split("'nonce-")
         .nth(1)
         .and_then(|rest| rest.split('\'').next())
         .expect("a nonce in the policy");
     assert!(nonce.len() >= 16, "{nonce}");
+    nonce
+}
+
+#[test]
+fn a_page_allows_only_its_own_hydration_script_by_nonce() {
+    let server = Server::start(&[("DISPATCH_KEY", TEST_KEY)]);
+    let first = get(&server.url("/settings"), None);
+    let policy = first.header("content-security-policy").unwrap().to_owned();
+    let nonce = nonce_in(&policy);
     assert!(policy.contains("'wasm-unsafe-eval'"));
     // Every inline script on the page carries that nonce.
     let scripts = first.body.matches("<script").count();
@@ -225,12 +231,7 @@ fn a_page_allows_only_its_own_hydration_script_by_nonce() {
         let next = get(&server.url("/settings"), None);
         let next_policy = next.header("content-security-policy").unwrap();
         assert_ne!(next_policy, policy);
-        let next_nonce = next_policy
-            .split("'nonce-")
-            .nth(1)
-            .and_then(|rest| rest.split('\'').next())
-            .expect("a nonce in the policy");
-        assert!(next_nonce.len() >= 16, "{next_nonce}");
+        let next_nonce = nonce_in(next_policy);
         assert_eq!(
             next.body.matches(next_nonce).count(),
             first.body.matches(nonce).count()
