@@ -40,6 +40,12 @@ pub fn day_month_year(unix_seconds: i64) -> String {
     format!("{day} {name} {year}")
 }
 
+/// `3 Dec 2026` from an [`iso8601`] text; a text that is not one is
+/// shown as it came.
+pub fn day_month_year_of(iso: &str) -> String {
+    parse_iso8601(iso).map_or_else(|| iso.to_owned(), day_month_year)
+}
+
 /// `18:40`, in UTC.
 pub fn hours_minutes(unix_seconds: i64) -> String {
     let seconds = unix_seconds.rem_euclid(86_400);
@@ -107,6 +113,8 @@ mod tests {
         assert_eq!(utc_date(1_798_761_600), "2027-01-01");
         assert_eq!(day_month_year(1_796_300_000), "3 Dec 2026");
         assert_eq!(day_month_year(951_782_400), "29 Feb 2000");
+        assert_eq!(day_month_year_of("2000-02-29T00:00:00Z"), "29 Feb 2000");
+        assert_eq!(day_month_year_of("soon"), "soon");
         assert_eq!(hours_minutes(86_399), "23:59");
         assert_eq!(hours_minutes(-1), "23:59");
         assert_eq!(

@@ -7,7 +7,7 @@ use super::{
     access_key_form::AccessKeyForm,
 };
 use crate::protocol::{
-    time::{day_month_year, parse_iso8601, utc_date},
+    time::{day_month_year_of, utc_date},
     CertificateSummary, ClaudeStatus, CredentialSource, CredentialState, StoredCredential,
 };
 
@@ -119,9 +119,8 @@ pub fn StatusCard(status: ClaudeStatus) -> impl IntoView {
 /// "Signed in on 3 Dec 2026 · valid until about 3 Dec 2027", and what to
 /// do when it no longer counts.
 fn describe_credential(stored: &StoredCredential) -> String {
-    let date = |iso: &str| parse_iso8601(iso).map_or_else(|| iso.to_owned(), day_month_year);
-    let stored_on = format!("Signed in on {}", date(&stored.stored_at));
-    let until = stored.expires_at.as_deref().map(date);
+    let stored_on = format!("Signed in on {}", day_month_year_of(&stored.stored_at));
+    let until = stored.expires_at.as_deref().map(day_month_year_of);
     match (stored.state, until) {
         (CredentialState::Rejected, _) => {
             format!("{stored_on} · Claude no longer accepts it: sign in again.")

@@ -9,17 +9,11 @@ use super::{
     access::{Access, StatusState},
     header::{section_of, Section},
 };
-use crate::protocol::{
-    time::{day_month_year, parse_iso8601},
-    CredentialState, StoredCredential,
-};
+use crate::protocol::{time::day_month_year_of, CredentialState, StoredCredential};
 
 /// What the banner says, or `None` while the credential is fine.
 pub fn banner_text(stored: &StoredCredential) -> Option<String> {
-    let until = stored
-        .expires_at
-        .as_deref()
-        .map(|iso| parse_iso8601(iso).map_or_else(|| iso.to_owned(), day_month_year));
+    let until = stored.expires_at.as_deref().map(day_month_year_of);
     match (stored.state, until) {
         (CredentialState::Ok, _) => None,
         (CredentialState::Expiring, Some(until)) => Some(format!(
