@@ -14,6 +14,7 @@ use crate::ui::{
     not_found::NotFound,
     routes::{ProjectRoute, ProjectsRoute},
     settings::SettingsPage,
+    socket::Socket,
 };
 
 /// The HTML document the server renders around the app.
@@ -45,7 +46,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     let access = Access::provide();
-    LoginController::provide(access);
+    let socket = Socket::provide(access);
+    LoginController::provide(access, socket);
     view! {
         <Router>
             <Header/>

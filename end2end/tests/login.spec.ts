@@ -186,7 +186,7 @@ test('a dropped connection comes back to the same flow', async ({ page }) => {
 });
 
 test('code that could not be fetched is fetched again, and the sign-in goes on', async ({ page, consoleErrors }) => {
-  const socketBack = await failChunk(page, 'split_login_socket.wasm');
+  const socketBack = await failChunk(page, 'split_page_socket.wasm');
   const screensBack = await failChunk(page, 'split_later_screens.wasm');
   await openSettings(page);
   await page.getByRole('button', { name: 'Login with Claude' }).click();

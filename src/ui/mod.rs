@@ -24,3 +24,4 @@ mod rest;
 pub mod routes;
 pub mod settings;
 pub mod sign_in_check;
+pub mod socket;

@@ -1,4 +1,4 @@
-//! The Claude login section: its model, its socket, its screens.
+//! The Claude login section: its model, its controller, its screens.
 
 pub mod controller;
 pub mod live;
@@ -7,6 +7,4 @@ mod outcome;
 mod prompt;
 mod screens;
 pub mod section;
-#[cfg(feature = "hydrate")]
-mod socket;
 mod steps;

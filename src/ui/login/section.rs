@@ -4,10 +4,7 @@
 use leptos::prelude::*;
 
 use super::{
-    controller::{Link, LoginController},
-    model::Phase,
-    prompt::LoginPrompt,
-    screens::LaterScreens,
+    controller::LoginController, model::Phase, prompt::LoginPrompt, screens::LaterScreens,
     steps::Waiting,
 };
 use crate::{
@@ -15,6 +12,7 @@ use crate::{
     ui::{
         access::{Access, StatusState},
         claude_status::{ClaudeStatusPanel, StatusCard},
+        socket::{Link, Socket},
     },
 };
 
@@ -22,6 +20,7 @@ use crate::{
 pub fn ClaudeAuthSection() -> impl IntoView {
     let access = Access::expect();
     let login = LoginController::expect();
+    let socket = Socket::expect();
     let phase = Memo::new(move |_| login.model.with(|m| m.phase.clone()));
     let method = Signal::derive(move || match access.state.get() {
         StatusState::Ready(status) => status.method.map(|m| m.describe().to_owned()),
@@ -43,7 +42,7 @@ pub fn ClaudeAuthSection() -> impl IntoView {
         <p class="sr-only" aria-live="polite" data-testid="announcer">{announcement}</p>
         {move || {
             let in_flow = login.model.with(|m| m.in_flow());
-            match (login.link.get(), in_flow) {
+            match (socket.link.get(), in_flow) {
                 (Link::Reconnecting(secs), true) => Some(view! {
                     <p class="notice" role="status">
                         {format!("Connection to the server lost; reconnecting in {secs} s…")}

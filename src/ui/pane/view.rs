@@ -12,15 +12,17 @@ use crate::{
     ui::{
         focus::when_back_in_this_tab,
         login::{
-            controller::{LoginController, PaneSignal},
+            controller::LoginController,
             model::{Phase, UNSIGNED},
         },
+        socket::{Heard, Socket},
     },
 };
 
 #[component]
 pub fn ClaudePane(project: String) -> impl IntoView {
     let login = LoginController::expect();
+    let socket = Socket::expect();
     let pane = RwSignal::new(PaneModel::new(project));
     let (input, set_input) = signal(String::new());
     let (problem, set_problem) = signal(None::<String>);
@@ -31,13 +33,13 @@ pub fn ClaudePane(project: String) -> impl IntoView {
             project,
             prompt,
             session_id,
-        } => login.send(ClientEvent::Prompt(PromptData {
+        } => socket.send(ClientEvent::Prompt(PromptData {
             key: UNSIGNED,
             project,
             prompt,
             session_id,
         })),
-        PaneEffect::Stop => login.send(ClientEvent::SessionCancel { key: UNSIGNED }),
+        PaneEffect::Stop => socket.send(ClientEvent::SessionCancel { key: UNSIGNED }),
         // The link takes the focus when it arrives (InlineSignIn), the
         // input when the person comes back from the sign-in tab.
         PaneEffect::StartLogin => login.start(),
@@ -49,19 +51,20 @@ pub fn ClaudePane(project: String) -> impl IntoView {
         },
     };
 
-    login.listen_pane(Some(Callback::new(move |signal: PaneSignal| {
-        let effects = match signal {
-            PaneSignal::Event(event) => pane.try_update(|p| p.on_event(event)).unwrap_or_default(),
-            PaneSignal::Lost => {
+    socket.listen_sessions(Some(Callback::new(move |heard: Heard| {
+        let effects = match heard {
+            Heard::Event(event) => pane.try_update(|p| p.on_event(event)).unwrap_or_default(),
+            Heard::Lost => {
                 pane.update(|p| p.connection_lost());
                 Vec::new()
             }
+            Heard::Open => Vec::new(),
         };
         for effect in effects {
             carry_out(effect);
         }
     })));
-    on_cleanup(move || login.listen_pane(None));
+    on_cleanup(move || socket.listen_sessions(None));
 
     // The sign-in's outcome reaches the pane that started it.
     Effect::new(move |_| {

@@ -1,16 +1,14 @@
-//! The browser's websocket to `/ws`: opened when first needed, reopened with
-//! backoff when it drops (phones drop sockets while the person is in the
-//! sign-in tab), and told to resume the live flow when it is back.
+//! The connection behind the page's socket: opened when first needed,
+//! reopened with backoff when it drops (phones drop sockets while the
+//! person is in the sign-in tab), its listeners told when it is back.
 //!
 //! It says hello with the access key as soon as it opens (the server closes
 //! a socket that shows no key within seconds). When the server closes it
 //! with one of its own codes (no key, idle), it stays closed until the page
 //! has something to send: reconnecting at once would only be closed again.
 //!
-//! Its code is a WASM chunk of its own, fetched when the page first needs
-//! the socket: once the login prompt shows (ahead of a tap), or a pane
-//! sends a prompt. A page that only shows the status never loads it. It is
-//! fetched again with the same backoff while that fails.
+//! Its code is a WASM chunk of its own, fetched again with the same backoff
+//! while that fails.
 
 use std::time::Duration;
 
@@ -18,47 +16,24 @@ use futures::{channel::mpsc, FutureExt, Sink, SinkExt, StreamExt};
 use gloo_net::websocket::{futures::WebSocket, Message, State, WebSocketError};
 use leptos::wasm_split::{wasm_split, SplitLoaderError};
 
-use super::controller::LoginController;
+use super::{Heard, Socket};
 use crate::protocol::{close_code, ClientEvent, ServerEvent};
 use crate::ui::{
     backoff::{sleep, until_ok, Backoff},
     chunk::Task,
 };
 
-/// What the page hears from the socket.
-pub enum Signal {
-    /// Connected (again): a live flow should be resumed.
-    Open,
-    Event(ServerEvent),
-    /// Lost; trying again after `retry_in`.
-    Lost {
-        retry_in: Duration,
-    },
-}
-
-/// The way to send; cheap to clone.
-#[derive(Clone)]
-pub struct LoginSocket {
-    outbox: mpsc::UnboundedSender<ClientEvent>,
-}
-
-impl LoginSocket {
-    /// Opens the socket; `controller` hears everything and holds the key
-    /// each frame is signed with.
-    pub fn open(controller: LoginController) -> Self {
-        let (outbox, inbox) = mpsc::unbounded();
-        leptos::task::spawn_local(async move {
-            until_ok(load_socket_chunk, |retry_in| controller.lost(retry_in)).await;
-            if let Ok(task) = socket_task(inbox, controller).await {
-                task.await;
-            }
-        });
-        Self { outbox }
-    }
-
-    pub fn send(&self, outgoing: ClientEvent) {
-        let _ = self.outbox.unbounded_send(outgoing);
-    }
+/// Opens the connection for `socket`; what is put in the returned outbox
+/// is sent, signed with the key, once it is open.
+pub(super) fn open(socket: Socket) -> mpsc::UnboundedSender<ClientEvent> {
+    let (outbox, inbox) = mpsc::unbounded();
+    leptos::task::spawn_local(async move {
+        until_ok(load_socket_chunk, |retry_in| socket.lost(retry_in)).await;
+        if let Ok(task) = socket_task(inbox, socket).await {
+            task.await;
+        }
+    });
+    outbox
 }
 
 fn socket_url() -> Option<String> {
@@ -105,22 +80,21 @@ async fn opened(socket: &mut WebSocket) -> bool {
 
 /// The split point: the socket's task and all it alone uses are in its chunk.
 #[wasm_split(
-    login_socket,
+    page_socket,
     wasm_split_path = ::leptos::wasm_split,
     fallible,
     preload(load_socket_chunk)
 )]
 fn socket_task(
     inbox: mpsc::UnboundedReceiver<ClientEvent>,
-    controller: LoginController,
+    socket: Socket,
 ) -> Result<Task<()>, SplitLoaderError> {
-    Ok(Box::pin(run(inbox, controller)))
+    Ok(Box::pin(run(inbox, socket)))
 }
 
-async fn run(mut inbox: mpsc::UnboundedReceiver<ClientEvent>, controller: LoginController) {
-    let on_signal = move |signal| controller.hear(signal);
-    let lost = move |retry_in| on_signal(Signal::Lost { retry_in });
-    let key = move || controller.key();
+async fn run(mut inbox: mpsc::UnboundedReceiver<ClientEvent>, socket: Socket) {
+    let lost = move |retry_in| socket.lost(retry_in);
+    let key = move || socket.key();
     let mut backoff = Backoff::default();
     // A frame taken from the inbox while the socket was down waits here.
     let mut pending: Option<ClientEvent> = None;
@@ -133,13 +107,13 @@ async fn run(mut inbox: mpsc::UnboundedReceiver<ClientEvent>, controller: LoginC
                 None => return,
             }
         }
-        let Some(socket) = connect().await else {
+        let Some(connection) = connect().await else {
             backoff.wait(lost).await;
             continue;
         };
         backoff.reset();
-        on_signal(Signal::Open);
-        let (mut sink, mut stream) = socket.split();
+        socket.hear(Heard::Open);
+        let (mut sink, mut stream) = connection.split();
         // Without a key nothing can be said; the page asks for one.
         let hello = key().and_then(|key| frame(ClientEvent::Hello { key: String::new() }, key));
         if let Some(hello) = hello {
@@ -165,7 +139,7 @@ async fn run(mut inbox: mpsc::UnboundedReceiver<ClientEvent>, controller: LoginC
                 message = incoming => match message {
                     Some(Ok(Message::Text(text))) => match decode(&text) {
                         Some(ServerEvent::Hello {}) | None => {}
-                        Some(event) => on_signal(Signal::Event(event)),
+                        Some(event) => socket.hear(Heard::Event(event)),
                     },
                     Some(Ok(Message::Bytes(_))) => {}
                     Some(Err(WebSocketError::ConnectionClose(close)))
