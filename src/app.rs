@@ -18,6 +18,7 @@ use crate::ui::{
 };
 
 /// The HTML document the server renders around the app.
+#[cfg_attr(not(feature = "ssr"), allow(dead_code))]
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
     crate::server::http::headers::set_page_policy();

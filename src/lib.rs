@@ -21,9 +21,9 @@
 //!
 //! docs/architecture.md follows a sign-in through these, file by file.
 
-pub mod app;
+pub(crate) mod app;
 pub mod protocol;
-pub mod ui;
+pub(crate) mod ui;
 
 #[cfg(feature = "ssr")]
 pub mod server;

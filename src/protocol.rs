@@ -5,11 +5,11 @@
 
 use serde::{Deserialize, Serialize};
 
-pub mod code;
-pub mod project;
-pub mod rest;
-pub mod session;
-pub mod terminal;
+pub(crate) mod code;
+pub(crate) mod project;
+pub(crate) mod rest;
+pub(crate) mod session;
+pub(crate) mod terminal;
 pub mod time;
 
 /// How a `claude` started by Dispatch would be signed in.
@@ -186,7 +186,7 @@ impl ApiError {
 /// The server's own websocket close codes (4000-4999 belong to the
 /// application). The page does not reconnect on these until it needs the
 /// socket again: reconnecting would only be closed the same way.
-pub mod close_code {
+pub(crate) mod close_code {
     /// No valid access key came within the socket's first seconds.
     pub const NO_KEY: u16 = 4401;
     /// No flow, no prompt and no frame for a long while.

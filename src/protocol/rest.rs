@@ -23,6 +23,7 @@ pub struct LogoutAnswer {
 }
 
 /// The answer of a request that only succeeds (`{"success": true}`).
+#[cfg_attr(not(feature = "ssr"), allow(dead_code))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Done {
     pub success: bool,

@@ -27,6 +27,7 @@ pub struct SessionResult {
 
 /// What the CLI says, in its error results, when it needs a sign-in
 /// (2.1.332; the first is what it prints without any credential).
+#[cfg_attr(not(feature = "ssr"), allow(dead_code))]
 pub const LOGIN_REQUIRED_TEXTS: [&str; 4] = [
     "Not logged in · Please run /login",
     "Invalid API key · Please run /login",
@@ -37,6 +38,7 @@ pub const LOGIN_REQUIRED_TEXTS: [&str; 4] = [
 /// Whether a result is the CLI asking for a sign-in. Only error results
 /// count, and only the CLI's short "… · Please run /login" line: a prompt
 /// or an answer that mentions /login is a successful result, or longer.
+#[cfg_attr(not(feature = "ssr"), allow(dead_code))]
 pub fn needs_login(is_error: bool, text: &str) -> bool {
     let text = text.trim();
     is_error

@@ -4,14 +4,14 @@ pub mod access;
 pub mod claude;
 pub mod config;
 pub mod edge;
-pub mod flow_registry;
+pub(crate) mod flow_registry;
 pub mod healthcheck;
 pub mod http;
-pub mod install;
-pub mod metrics;
-pub mod projects;
-pub mod prompt_places;
-pub mod socket;
+pub(crate) mod install;
+pub(crate) mod metrics;
+pub(crate) mod projects;
+pub(crate) mod prompt_places;
+pub(crate) mod socket;
 pub mod state;
 
 use axum::{

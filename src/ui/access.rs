@@ -6,7 +6,8 @@ use leptos::prelude::*;
 
 use crate::protocol::ClaudeStatus;
 
-/// Where the status check stands.
+/// Where the status check stands (the server renders `Checking`).
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 #[derive(Clone, Debug, PartialEq)]
 pub enum StatusState {
     /// Before the browser has looked for a key, or while the server is asked.

@@ -1,27 +1,27 @@
 //! The browser-facing components, one concern per file.
 
-pub mod access;
-pub mod access_key_form;
+pub(crate) mod access;
+pub(crate) mod access_key_form;
 #[cfg(feature = "hydrate")]
 mod backoff;
 #[cfg(feature = "hydrate")]
 mod browser;
 mod chunk;
-pub mod claude_status;
-pub mod credential_activity;
-pub mod credential_banner;
+pub(crate) mod claude_status;
+pub(crate) mod credential_activity;
+pub(crate) mod credential_banner;
 mod focus;
-pub mod header;
+pub(crate) mod header;
 #[cfg(feature = "hydrate")]
-pub mod hydration;
-pub mod login;
-pub mod not_found;
-pub mod owner_cards;
-pub mod pane;
-pub mod projects;
+pub(crate) mod hydration;
+pub(crate) mod login;
+pub(crate) mod not_found;
+pub(crate) mod owner_cards;
+pub(crate) mod pane;
+pub(crate) mod projects;
 #[cfg(feature = "hydrate")]
 mod rest;
-pub mod routes;
-pub mod settings;
-pub mod sign_in_check;
-pub mod socket;
+pub(crate) mod routes;
+pub(crate) mod settings;
+pub(crate) mod sign_in_check;
+pub(crate) mod socket;

@@ -8,6 +8,7 @@ use super::access::Access;
 use crate::protocol::{rest::AuthCheck, AuthMethod};
 
 /// The CLI's word for its sign-in, as a person reads it.
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 fn cli_method_words(word: &str) -> String {
     match word {
         "none" => "no sign-in".to_owned(),
@@ -19,6 +20,7 @@ fn cli_method_words(word: &str) -> String {
 }
 
 /// What the check found, and whether it is good news.
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 pub fn describe_check(check: &AuthCheck) -> (bool, String) {
     if !check.available {
         let note = check

@@ -1,8 +1,8 @@
 //! Who may use the server: the access key, the per-address limits and
 //! caps, and the checks on a request's `Origin` and `Host`.
 
-pub mod address_cap;
+pub(crate) mod address_cap;
 pub mod host_check;
 pub mod key;
-pub mod limits;
-pub mod origin;
+pub(crate) mod limits;
+pub(crate) mod origin;

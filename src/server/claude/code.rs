@@ -3,7 +3,7 @@
 //! that fails never reaches the PTY, so no escape sequence, control
 //! character or newline can be typed into the CLI.
 
-pub use crate::protocol::code::{CodeError, MAX_CODE_LEN};
+pub use crate::protocol::code::CodeError;
 
 /// A code that passed every check: safe to type into the terminal.
 #[derive(PartialEq, Eq)]

@@ -1,18 +1,18 @@
 //! Everything that runs or inspects the `claude` CLI.
 
-pub mod activity;
-pub mod auth_check;
-pub mod cli;
+pub(crate) mod activity;
+pub(crate) mod auth_check;
+pub(crate) mod cli;
 pub mod cli_env;
-pub mod code;
+pub(crate) mod code;
 pub mod credential_life;
 pub mod credentials;
 pub mod flow_machine;
 pub mod flow_task;
 pub mod prompt_run;
-pub mod pty;
-pub mod run_credential;
+pub(crate) mod pty;
+pub(crate) mod run_credential;
 pub mod screen;
-pub mod sequence;
-pub mod status;
+pub(crate) mod sequence;
+pub(crate) mod status;
 pub mod stream_json;

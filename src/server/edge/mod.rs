@@ -10,4 +10,4 @@ pub mod rlimit;
 pub mod serve;
 pub mod shutdown;
 pub mod tls;
-pub mod transport;
+pub(crate) mod transport;

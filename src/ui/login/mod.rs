@@ -1,10 +1,10 @@
 //! The Claude login section: its model, its controller, its screens.
 
-pub mod controller;
-pub mod live;
-pub mod model;
+pub(crate) mod controller;
+pub(crate) mod live;
+pub(crate) mod model;
 mod outcome;
 mod prompt;
 mod screens;
-pub mod section;
+pub(crate) mod section;
 mod steps;

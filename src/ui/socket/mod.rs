@@ -16,7 +16,8 @@ use crate::{
     ui::access::Access,
 };
 
-/// Whether the socket is up.
+/// Whether the socket is up (only the browser opens one).
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Link {
     /// Not opened yet (nothing needed it), or open.
@@ -26,6 +27,7 @@ pub enum Link {
 }
 
 /// What a listener hears.
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 #[derive(Clone, Debug)]
 pub enum Heard {
     /// Connected (again): the sign-in resumes a live flow.
