@@ -19,7 +19,7 @@ use crate::ui::{
 
 /// The HTML document the server renders around the app.
 #[cfg_attr(not(feature = "ssr"), allow(dead_code))]
-pub fn shell(options: LeptosOptions) -> impl IntoView {
+pub(crate) fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
     crate::server::http::headers::set_page_policy();
     view! {
@@ -45,7 +45,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 }
 
 #[component]
-pub fn App() -> impl IntoView {
+pub(crate) fn App() -> impl IntoView {
     let access = Access::provide();
     let socket = Socket::provide(access);
     LoginController::provide(access, socket);

@@ -5,14 +5,18 @@
 //! One crate, built twice: the server (`ssr`: axum, tokio, the PTY) and the
 //! page (`hydrate`: Leptos compiled to WASM). They share only [`protocol`].
 //!
-//! - [`protocol`]: the wire's events both ways ([`protocol::ClientEvent`],
-//!   [`protocol::ServerEvent`]) and the rules both sides apply (a code's
+//! - [`protocol`]: the wire's events both ways (`protocol::ClientEvent`,
+//!   `protocol::ServerEvent`) and the rules both sides apply (a code's
 //!   shape, what may be typed on the CLI's live screen).
-//! - [`app`]: the HTML shell and the routes, rendered on the server and
+//! - `app`: the HTML shell and the routes, rendered on the server and
 //!   hydrated in the browser.
-//! - [`ui`]: the pages and components; `ui::login` (the sign-in: a pure
-//!   model, its controller, the socket) and `ui::pane` (a project's Claude
-//!   pane) hold the logic, each with a pure state machine.
+//! - `ui`: the pages and components; `ui::login` (the sign-in: a pure
+//!   model and its controller) and `ui::pane` (a project's Claude pane)
+//!   hold the logic, each with a pure state machine; `ui::socket` is the
+//!   page's one websocket, which both use.
+//!
+//! Only what the binary, the tests and the benchmarks use is `pub`; the
+//! rest is `pub(crate)`, so the compiler reports what nothing uses.
 //! - `server` (`ssr` only): `config`, `state`, the router; `access` (key,
 //!   limits, Origin and Host), `edge` (serve loop, TLS, proxies, stop),
 //!   `http` (REST, site, headers), `socket` (one websocket connection), and

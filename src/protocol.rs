@@ -27,7 +27,7 @@ pub enum AuthMethod {
 
 impl AuthMethod {
     /// The words a person reads for this method.
-    pub fn describe(self) -> &'static str {
+    pub(crate) fn describe(self) -> &'static str {
         match self {
             AuthMethod::OauthToken => "Claude account (long-lived token)",
             AuthMethod::ApiKey => "Anthropic API key",
@@ -39,7 +39,7 @@ impl AuthMethod {
 /// Where the credential in force comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum CredentialSource {
+pub(crate) enum CredentialSource {
     /// What Dispatch stored (a captured token, or an API key given to it).
     Dispatch,
     /// The server's own environment: Dispatch cannot remove it.
@@ -50,7 +50,7 @@ pub enum CredentialSource {
 
 /// The `claude` binary Dispatch would run.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CliInfo {
+pub(crate) struct CliInfo {
     pub found: bool,
     /// The path that was found, or `None` when nothing was.
     pub path: Option<String>,
@@ -64,7 +64,7 @@ pub struct CliInfo {
 /// `GET /api/claude/auth`: whether a `claude` started by Dispatch would be
 /// signed in, and how. Never carries a secret.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ClaudeStatus {
+pub(crate) struct ClaudeStatus {
     pub authenticated: bool,
     pub method: Option<AuthMethod>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -84,7 +84,7 @@ pub struct ClaudeStatus {
 /// The credential Dispatch stored, as `GET /api/claude/auth` reports it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct StoredCredential {
+pub(crate) struct StoredCredential {
     /// When it was stored (ISO 8601, UTC).
     pub stored_at: String,
     /// When it stops working (ISO 8601): a token a year after it was
@@ -96,7 +96,7 @@ pub struct StoredCredential {
 /// Whether the stored credential still counts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum CredentialState {
+pub(crate) enum CredentialState {
     Ok,
     /// 30 days or less left: pages offer to sign in again.
     Expiring,
@@ -109,7 +109,7 @@ pub enum CredentialState {
 /// What changed the stored credential (`GET /api/claude/activity`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum ActivityKind {
+pub(crate) enum ActivityKind {
     /// A sign-in stored a token.
     SignedIn,
     ApiKeyStored,
@@ -122,7 +122,7 @@ pub enum ActivityKind {
 
 /// One change, as the activity list shows it. Never a secret or a code.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ActivityEvent {
+pub(crate) struct ActivityEvent {
     /// ISO 8601, UTC.
     pub at: String,
     pub kind: ActivityKind,
@@ -137,7 +137,7 @@ pub struct ActivityEvent {
 /// The served certificate as the key holder sees it in Settings.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct CertificateSummary {
+pub(crate) struct CertificateSummary {
     /// Its DNS names.
     pub names: Vec<String>,
     /// When it expires, in seconds since the Unix epoch.
@@ -166,7 +166,7 @@ pub enum ErrorReason {
 
 /// The JSON body of every failed REST call.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ApiError {
+pub(crate) struct ApiError {
     pub success: bool,
     /// A sentence for a person.
     pub error: String,
@@ -174,7 +174,8 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    pub fn new(reason: ErrorReason, error: impl Into<String>) -> Self {
+    #[cfg_attr(not(feature = "ssr"), allow(dead_code))]
+    pub(crate) fn new(reason: ErrorReason, error: impl Into<String>) -> Self {
         Self {
             success: false,
             error: error.into(),
@@ -188,9 +189,9 @@ impl ApiError {
 /// socket again: reconnecting would only be closed the same way.
 pub(crate) mod close_code {
     /// No valid access key came within the socket's first seconds.
-    pub const NO_KEY: u16 = 4401;
+    pub(crate) const NO_KEY: u16 = 4401;
     /// No flow, no prompt and no frame for a long while.
-    pub const IDLE: u16 = 4408;
+    pub(crate) const IDLE: u16 = 4408;
 }
 
 /// The `key` field of any [`ClientEvent`], by reference or by mutable
@@ -265,18 +266,21 @@ impl ClientEvent {
     ];
 
     /// The access key the event carries.
-    pub fn key(&self) -> &str {
+    #[cfg_attr(not(feature = "ssr"), allow(dead_code))]
+    pub(crate) fn key(&self) -> &str {
         key_of!(self)
     }
 
-    /// The event, signed with `access_key`.
-    pub fn with_key(mut self, access_key: String) -> Self {
+    /// The event, signed with `access_key` (by the browser's socket).
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    pub(crate) fn with_key(mut self, access_key: String) -> Self {
         *key_of!(&mut self) = access_key;
         self
     }
 
     /// A Claude pane's event (`claude.session.*`), not the sign-in's.
-    pub fn is_session(&self) -> bool {
+    #[cfg_attr(not(feature = "ssr"), allow(dead_code))]
+    pub(crate) fn is_session(&self) -> bool {
         matches!(
             self,
             ClientEvent::Prompt(_) | ClientEvent::SessionCancel { .. }
@@ -307,7 +311,7 @@ pub enum FlowStage {
 /// Server -> browser websocket frames: `{"event": "<name>", "data": {…}}`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "event", content = "data")]
-pub enum ServerEvent {
+pub(crate) enum ServerEvent {
     /// The answer to `hello`: the key is right, the socket may be used.
     #[serde(rename = "hello")]
     Hello {},
@@ -371,7 +375,8 @@ pub enum ServerEvent {
 
 impl ServerEvent {
     /// A Claude pane's event (`claude.session.*`), not the sign-in's.
-    pub fn is_session(&self) -> bool {
+    #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+    pub(crate) fn is_session(&self) -> bool {
         matches!(
             self,
             ServerEvent::SessionStarted { .. }
@@ -383,7 +388,8 @@ impl ServerEvent {
         )
     }
 
-    pub fn error(reason: ErrorReason, error: impl Into<String>, retry: bool) -> Self {
+    #[cfg_attr(not(feature = "ssr"), allow(dead_code))]
+    pub(crate) fn error(reason: ErrorReason, error: impl Into<String>, retry: bool) -> Self {
         ServerEvent::Error {
             success: false,
             error: error.into(),

@@ -3,10 +3,10 @@
 //! browser gives the same answer as the server, as the person types.
 
 /// Longest code accepted, after whitespace is removed.
-pub const MAX_CODE_LEN: usize = 512;
+pub(crate) const MAX_CODE_LEN: usize = 512;
 
 #[derive(Clone, Copy, Debug, thiserror::Error, PartialEq, Eq)]
-pub enum CodeError {
+pub(crate) enum CodeError {
     #[error("The code is empty. Paste the code the sign-in page showed.")]
     Empty,
     #[error(
@@ -28,7 +28,7 @@ fn code_char(c: char) -> bool {
 }
 
 /// The code as it will be typed (whitespace removed), or why it cannot be.
-pub fn normalize_code(pasted: &str) -> Result<String, CodeError> {
+pub(crate) fn normalize_code(pasted: &str) -> Result<String, CodeError> {
     let code: String = pasted.chars().filter(|c| !c.is_whitespace()).collect();
     let len = code.chars().count();
     if len == 0 {

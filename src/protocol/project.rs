@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// `GET /api/projects`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ProjectList {
+pub(crate) struct ProjectList {
     /// Where the projects live on the server.
     pub root: String,
     pub projects: Vec<String>,
@@ -14,16 +14,16 @@ pub struct ProjectList {
 
 /// `POST /api/projects` body.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NewProject {
+pub(crate) struct NewProject {
     pub name: String,
 }
 
 /// Longest project name.
-pub const MAX_NAME_LEN: usize = 64;
+pub(crate) const MAX_NAME_LEN: usize = 64;
 
 /// Checks a project name: letters, digits, `.`, `_` and `-`, starting with a
 /// letter or digit (so no `.`, `..` or hidden folder), at most 64 characters.
-pub fn validate_name(name: &str) -> Result<&str, String> {
+pub(crate) fn validate_name(name: &str) -> Result<&str, String> {
     let name = name.trim();
     if name.is_empty() {
         return Err("Give the project a name.".into());

@@ -5,14 +5,14 @@ use serde::{Deserialize, Serialize};
 
 /// `POST /api/claude/auth` body.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ApiKeyBody {
+pub(crate) struct ApiKeyBody {
     #[serde(rename = "apiKey")]
     pub api_key: String,
 }
 
 /// `DELETE /api/claude/auth` answer.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LogoutAnswer {
+pub(crate) struct LogoutAnswer {
     pub success: bool,
     /// Whether Dispatch had a credential stored and removed it.
     pub removed: bool,
@@ -25,7 +25,7 @@ pub struct LogoutAnswer {
 /// The answer of a request that only succeeds (`{"success": true}`).
 #[cfg_attr(not(feature = "ssr"), allow(dead_code))]
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Done {
+pub(crate) struct Done {
     pub success: bool,
 }
 
@@ -57,7 +57,7 @@ mod tests {
 
 /// `GET /api/claude/activity`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ActivityAnswer {
+pub(crate) struct ActivityAnswer {
     /// Newest first; at most the last 1,000.
     pub events: Vec<crate::protocol::ActivityEvent>,
 }
@@ -66,7 +66,7 @@ pub struct ActivityAnswer {
 /// (`claude auth status --json`) with a run's environment.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct AuthCheck {
+pub(crate) struct AuthCheck {
     /// Whether this CLI can report its sign-in (2.1 and later).
     pub available: bool,
     pub cli_logged_in: Option<bool>,

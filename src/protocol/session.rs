@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// `claude.session.result`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SessionResult {
+pub(crate) struct SessionResult {
     pub success: bool,
     pub text: String,
     #[serde(rename = "sessionId", default)]
@@ -28,7 +28,7 @@ pub struct SessionResult {
 /// What the CLI says, in its error results, when it needs a sign-in
 /// (2.1.332; the first is what it prints without any credential).
 #[cfg_attr(not(feature = "ssr"), allow(dead_code))]
-pub const LOGIN_REQUIRED_TEXTS: [&str; 4] = [
+pub(crate) const LOGIN_REQUIRED_TEXTS: [&str; 4] = [
     "Not logged in · Please run /login",
     "Invalid API key · Please run /login",
     "OAuth token revoked · Please run /login",
@@ -39,7 +39,7 @@ pub const LOGIN_REQUIRED_TEXTS: [&str; 4] = [
 /// count, and only the CLI's short "… · Please run /login" line: a prompt
 /// or an answer that mentions /login is a successful result, or longer.
 #[cfg_attr(not(feature = "ssr"), allow(dead_code))]
-pub fn needs_login(is_error: bool, text: &str) -> bool {
+pub(crate) fn needs_login(is_error: bool, text: &str) -> bool {
     let text = text.trim();
     is_error
         && (LOGIN_REQUIRED_TEXTS.contains(&text)

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Longest text one `claude.auth.type` may carry.
-pub const MAX_TYPED: usize = 512;
+pub(crate) const MAX_TYPED: usize = 512;
 
 /// A key the live screen offers (`claude.auth.key`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -22,7 +22,7 @@ pub enum TerminalKey {
 }
 
 impl TerminalKey {
-    pub const ALL: [TerminalKey; 8] = [
+    pub(crate) const ALL: [TerminalKey; 8] = [
         TerminalKey::Enter,
         TerminalKey::Escape,
         TerminalKey::Up,
@@ -34,7 +34,8 @@ impl TerminalKey {
     ];
 
     /// What a terminal sends for the key (xterm, normal cursor mode).
-    pub fn bytes(self) -> &'static [u8] {
+    #[cfg_attr(not(feature = "ssr"), allow(dead_code))]
+    pub(crate) fn bytes(self) -> &'static [u8] {
         match self {
             TerminalKey::Enter => b"\r",
             TerminalKey::Escape => b"\x1b",
@@ -48,7 +49,7 @@ impl TerminalKey {
     }
 
     /// The button's label, and its name for a screen reader.
-    pub fn label(self) -> (&'static str, &'static str) {
+    pub(crate) fn label(self) -> (&'static str, &'static str) {
         match self {
             TerminalKey::Enter => ("Enter", "Enter"),
             TerminalKey::Escape => ("Escape", "Escape"),
@@ -63,7 +64,7 @@ impl TerminalKey {
 }
 
 #[derive(Clone, Copy, Debug, thiserror::Error, PartialEq, Eq)]
-pub enum TypedError {
+pub(crate) enum TypedError {
     #[error("There is nothing to type.")]
     Empty,
     #[error("That text is too long ({0} characters); type at most 512 at a time.")]
@@ -76,7 +77,7 @@ pub enum TypedError {
 
 /// Text for the CLI's terminal: printable only (keys come as keys), at most
 /// [`MAX_TYPED`] characters.
-pub fn check_typed(text: &str) -> Result<&str, TypedError> {
+pub(crate) fn check_typed(text: &str) -> Result<&str, TypedError> {
     let len = text.chars().count();
     if len == 0 {
         return Err(TypedError::Empty);

@@ -22,13 +22,13 @@ fn civil(unix_seconds: i64) -> (i64, i64, i64) {
 }
 
 /// `YYYY-MM-DD`, in UTC.
-pub fn utc_date(unix_seconds: i64) -> String {
+pub(crate) fn utc_date(unix_seconds: i64) -> String {
     let (year, month, day) = civil(unix_seconds);
     format!("{year:04}-{month:02}-{day:02}")
 }
 
 /// `3 Dec 2026`, in UTC: a date as a person reads it, in any locale's page.
-pub fn day_month_year(unix_seconds: i64) -> String {
+pub(crate) fn day_month_year(unix_seconds: i64) -> String {
     const MONTHS: [&str; 12] = [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ];
@@ -42,18 +42,18 @@ pub fn day_month_year(unix_seconds: i64) -> String {
 
 /// `3 Dec 2026` from an [`iso8601`] text; a text that is not one is
 /// shown as it came.
-pub fn day_month_year_of(iso: &str) -> String {
+pub(crate) fn day_month_year_of(iso: &str) -> String {
     parse_iso8601(iso).map_or_else(|| iso.to_owned(), day_month_year)
 }
 
 /// `18:40`, in UTC.
-pub fn hours_minutes(unix_seconds: i64) -> String {
+pub(crate) fn hours_minutes(unix_seconds: i64) -> String {
     let seconds = unix_seconds.rem_euclid(86_400);
     format!("{:02}:{:02}", seconds / 3_600, seconds / 60 % 60)
 }
 
 /// `YYYY-MM-DDTHH:MM:SSZ`.
-pub fn iso8601(unix_seconds: i64) -> String {
+pub(crate) fn iso8601(unix_seconds: i64) -> String {
     let seconds = unix_seconds.rem_euclid(86_400);
     format!(
         "{}T{:02}:{:02}:{:02}Z",

@@ -254,12 +254,12 @@ pub enum LogFormat {
 
 impl Config {
     /// The login flow's lifetime.
-    pub fn auth_timeout(&self) -> Duration {
+    pub(crate) fn auth_timeout(&self) -> Duration {
         Duration::from_millis(self.auth_timeout)
     }
 
     /// Whether the server speaks TLS itself (its own files or ACME).
-    pub fn serves_tls(&self) -> bool {
+    pub(crate) fn serves_tls(&self) -> bool {
         self.tls_files().is_some() || self.uses_acme()
     }
 
@@ -269,7 +269,7 @@ impl Config {
     }
 
     /// Whether certificates come from an ACME service.
-    pub fn uses_acme(&self) -> bool {
+    pub(crate) fn uses_acme(&self) -> bool {
         !self.acme_domain.is_empty()
     }
 
@@ -319,24 +319,24 @@ impl Config {
     }
 
     /// `DISPATCH_PROJECTS_ROOT` with a leading `~` replaced by `home`.
-    pub fn projects_root(&self, home: Option<&str>) -> PathBuf {
+    pub(crate) fn projects_root(&self, home: Option<&str>) -> PathBuf {
         expand_home(&self.projects_root, home)
     }
 
     /// `CLAUDE_CREDENTIALS_PATH` with a leading `~` replaced by `home`.
-    pub fn credentials_dir(&self, home: Option<&str>) -> PathBuf {
+    pub(crate) fn credentials_dir(&self, home: Option<&str>) -> PathBuf {
         expand_home(&self.credentials_path, home)
     }
 
     /// `DISPATCH_CREDENTIALS_KEY_FILE` with a leading `~` replaced by `home`.
-    pub fn credentials_key_file(&self, home: Option<&str>) -> PathBuf {
+    pub(crate) fn credentials_key_file(&self, home: Option<&str>) -> PathBuf {
         expand_home(&self.credentials_key_file, home)
     }
 }
 
 /// Replaces a leading `~` (alone or followed by `/`) with `home`; other
 /// paths, and `~` when there is no home, stay as they are.
-pub fn expand_home(path: &str, home: Option<&str>) -> PathBuf {
+pub(crate) fn expand_home(path: &str, home: Option<&str>) -> PathBuf {
     match (path.strip_prefix('~'), home) {
         (Some(rest), Some(home)) if rest.is_empty() || rest.starts_with('/') => {
             PathBuf::from(format!("{home}{rest}"))

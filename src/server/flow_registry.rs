@@ -19,7 +19,7 @@ use super::claude::{
 use super::metrics::Metrics;
 
 #[derive(Debug, thiserror::Error)]
-pub enum StartError {
+pub(crate) enum StartError {
     #[error("The server runs as many sign-ins as it allows ({0}). Try again in a few minutes.")]
     Busy(usize),
     #[error("The Claude CLI could not be started: {0}")]
@@ -45,7 +45,7 @@ pub struct Flows {
 }
 
 impl Flows {
-    pub fn new(max: usize, metrics: Arc<Metrics>, activity: Arc<ActivityLog>) -> Self {
+    pub(crate) fn new(max: usize, metrics: Arc<Metrics>, activity: Arc<ActivityLog>) -> Self {
         Self {
             live: Arc::default(),
             ended: Arc::default(),
@@ -61,13 +61,13 @@ impl Flows {
     }
 
     /// How many flows run now.
-    pub fn count(&self) -> usize {
+    pub(crate) fn count(&self) -> usize {
         self.lock().flows.len()
     }
 
     /// Starts a flow for the client at `ip` whose events go to `events`;
     /// returns its id and handle.
-    pub fn start(
+    pub(crate) fn start(
         &self,
         settings: &LoginSettings,
         events: mpsc::Sender<FlowEvent>,
@@ -109,13 +109,13 @@ impl Flows {
     }
 
     /// The flow with this id, if it still runs.
-    pub fn get(&self, id: &str) -> Option<FlowHandle> {
+    pub(crate) fn get(&self, id: &str) -> Option<FlowHandle> {
         self.lock().flows.get(id).cloned()
     }
 
     /// Tells every flow the server stops, and refuses new ones; resolves
     /// once every flow has ended (each kills and reaps its CLI).
-    pub async fn shut_down(&self) {
+    pub(crate) async fn shut_down(&self) {
         let handles: Vec<FlowHandle> = {
             let mut live = self.lock();
             live.shutting_down = true;

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 /// The folders above the running binary, nearest first.
-pub fn executable_ancestors() -> Vec<PathBuf> {
+pub(crate) fn executable_ancestors() -> Vec<PathBuf> {
     std::env::current_exe()
         .ok()
         .and_then(|exe| exe.canonicalize().ok())

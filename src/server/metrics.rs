@@ -36,7 +36,7 @@ pub struct Metrics {
 
 /// What is read at the moment of a scrape, besides the counters.
 #[derive(Clone, Copy, Debug, Default)]
-pub struct Gauges {
+pub(crate) struct Gauges {
     /// Login flows running (each runs one CLI).
     pub live_flows: usize,
     /// Claude prompts running (each runs one CLI).
@@ -48,7 +48,7 @@ pub struct Gauges {
 }
 
 /// Counts a websocket connection while it lives.
-pub struct ConnectionGuard<'a>(&'a Metrics);
+pub(crate) struct ConnectionGuard<'a>(&'a Metrics);
 
 impl Drop for ConnectionGuard<'_> {
     fn drop(&mut self) {
@@ -64,11 +64,11 @@ fn reason_name(reason: ErrorReason) -> String {
 }
 
 impl Metrics {
-    pub fn flow_started(&self) {
+    pub(crate) fn flow_started(&self) {
         self.started.fetch_add(1, Ordering::Relaxed);
     }
 
-    pub fn flow_ended(&self, outcome: Option<FlowOutcome>, took: Duration) {
+    pub(crate) fn flow_ended(&self, outcome: Option<FlowOutcome>, took: Duration) {
         match outcome {
             Some(FlowOutcome::Completed) => {
                 self.completed.fetch_add(1, Ordering::Relaxed);
@@ -89,13 +89,13 @@ impl Metrics {
         d.sum += secs;
     }
 
-    pub fn websocket_opened(&self) -> ConnectionGuard<'_> {
+    pub(crate) fn websocket_opened(&self) -> ConnectionGuard<'_> {
         self.websockets.fetch_add(1, Ordering::Relaxed);
         ConnectionGuard(self)
     }
 
     /// The text format, with the gauges read now.
-    pub fn render(&self, now: &Gauges) -> String {
+    pub(crate) fn render(&self, now: &Gauges) -> String {
         let Gauges {
             live_flows,
             running_prompts,

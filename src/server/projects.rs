@@ -10,7 +10,7 @@ use std::{
 use crate::protocol::project::validate_name;
 
 #[derive(Debug, thiserror::Error)]
-pub enum ProjectError {
+pub(crate) enum ProjectError {
     #[error("{0}")]
     BadName(String),
     #[error("There is no project \"{0}\".")]
@@ -30,11 +30,11 @@ pub struct Projects {
 }
 
 impl Projects {
-    pub fn new(root: PathBuf) -> Self {
+    pub(crate) fn new(root: PathBuf) -> Self {
         Self { root }
     }
 
-    pub fn root(&self) -> &Path {
+    pub(crate) fn root(&self) -> &Path {
         &self.root
     }
 
@@ -47,7 +47,7 @@ impl Projects {
 
     /// The projects, by name: the root's folders that are not hidden and
     /// not symbolic links. A root that does not exist yet has none.
-    pub fn list(&self) -> Result<Vec<String>, ProjectError> {
+    pub(crate) fn list(&self) -> Result<Vec<String>, ProjectError> {
         let entries = match std::fs::read_dir(&self.root) {
             Ok(entries) => entries,
             Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -65,7 +65,7 @@ impl Projects {
     }
 
     /// Creates the folder of a new project (and the root, the first time).
-    pub fn create(&self, name: &str) -> Result<String, ProjectError> {
+    pub(crate) fn create(&self, name: &str) -> Result<String, ProjectError> {
         let name = validate_name(name).map_err(ProjectError::BadName)?;
         std::fs::create_dir_all(&self.root).map_err(|e| self.io(e))?;
         match std::fs::create_dir(self.root.join(name)) {
@@ -78,7 +78,7 @@ impl Projects {
     }
 
     /// The folder of an existing project.
-    pub fn dir(&self, name: &str) -> Result<PathBuf, ProjectError> {
+    pub(crate) fn dir(&self, name: &str) -> Result<PathBuf, ProjectError> {
         let valid = validate_name(name).map_err(ProjectError::BadName)?;
         if valid != name {
             return Err(ProjectError::BadName(

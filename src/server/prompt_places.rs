@@ -14,7 +14,7 @@ pub struct PromptPlaces {
 }
 
 impl PromptPlaces {
-    pub fn new(max: usize) -> Self {
+    pub(crate) fn new(max: usize) -> Self {
         Self {
             places: Arc::new(Semaphore::new(max)),
             max,
@@ -23,12 +23,12 @@ impl PromptPlaces {
     }
 
     /// The cap.
-    pub fn max(&self) -> usize {
+    pub(crate) fn max(&self) -> usize {
         self.max
     }
 
     /// A place for one more run, unless all are taken or the server stops.
-    pub fn try_place(&self) -> Option<OwnedSemaphorePermit> {
+    pub(crate) fn try_place(&self) -> Option<OwnedSemaphorePermit> {
         if *self.stopping.borrow() {
             return None;
         }
@@ -36,18 +36,18 @@ impl PromptPlaces {
     }
 
     /// Runs in progress (each holds a place until its CLI is reaped).
-    pub fn running(&self) -> usize {
+    pub(crate) fn running(&self) -> usize {
         self.max - self.places.available_permits()
     }
 
     /// What a run watches to hear that the server stops.
-    pub fn stopping(&self) -> watch::Receiver<bool> {
+    pub(crate) fn stopping(&self) -> watch::Receiver<bool> {
         self.stopping.subscribe()
     }
 
     /// Stops every run and waits, at most 5 s, until their CLIs are reaped:
     /// until every place is back (each run holds one until it is reaped).
-    pub async fn shut_down(&self) {
+    pub(crate) async fn shut_down(&self) {
         self.stopping.send_replace(true);
         let all = u32::try_from(self.max).unwrap_or(u32::MAX);
         let every_place = self.places.acquire_many(all);

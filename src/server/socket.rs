@@ -49,12 +49,12 @@ use frame::{bad_request, Unread};
 /// The transport's hard limit, enforced before any parse (a larger message
 /// closes the socket, 1009). The largest legitimate frame is a prompt of
 /// 8,000 characters: up to 32 KB of UTF-8, a little more with JSON escapes.
-pub const TRANSPORT_LIMIT: usize = 64 * 1024;
+pub(crate) const TRANSPORT_LIMIT: usize = 64 * 1024;
 /// Frames a connection may send per second before it is told to slow down.
 const FRAMES_PER_SECOND: u32 = 20;
 
 /// `GET /ws`: the upgrade, after the Origin check.
-pub async fn upgrade(
+pub(crate) async fn upgrade(
     ws: WebSocketUpgrade,
     State(state): State<AppState>,
     Extension(client): Extension<Client>,

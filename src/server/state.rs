@@ -189,7 +189,7 @@ impl AppState {
     }
 
     /// The one key check of the API and the websocket ([`AccessKey::check`]).
-    pub fn check_key(
+    pub(crate) fn check_key(
         &self,
         ip: Option<IpAddr>,
         candidate: Option<&str>,

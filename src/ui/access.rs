@@ -9,7 +9,7 @@ use crate::protocol::ClaudeStatus;
 /// Where the status check stands (the server renders `Checking`).
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 #[derive(Clone, Debug, PartialEq)]
-pub enum StatusState {
+pub(crate) enum StatusState {
     /// Before the browser has looked for a key, or while the server is asked.
     Checking,
     /// No key yet, or the one given was refused (`wrong_key`).
@@ -23,14 +23,14 @@ pub enum StatusState {
 
 /// The key and the status, for the whole page.
 #[derive(Clone, Copy)]
-pub struct Access {
+pub(crate) struct Access {
     key: RwSignal<Option<String>>,
     pub state: RwSignal<StatusState>,
 }
 
 impl Access {
     /// Creates the access for this page and offers it to every component below.
-    pub fn provide() -> Self {
+    pub(crate) fn provide() -> Self {
         let access = Access {
             key: RwSignal::new(None),
             state: RwSignal::new(StatusState::Checking),
@@ -41,14 +41,14 @@ impl Access {
         access
     }
 
-    pub fn expect() -> Self {
+    pub(crate) fn expect() -> Self {
         expect_context::<Access>()
     }
 
     /// Whether the key was accepted: true from the first status on, and
     /// through later re-checks (a refresh after a sign-in must not unmount
     /// what the key unlocked, a Claude pane mid-conversation among them).
-    pub fn has_key_checked(self) -> Memo<bool> {
+    pub(crate) fn has_key_checked(self) -> Memo<bool> {
         Memo::new(move |before: Option<&bool>| match self.state.get() {
             StatusState::Ready(_) => true,
             StatusState::Checking => before.copied().unwrap_or(false),
@@ -57,7 +57,7 @@ impl Access {
     }
 
     /// The access key this tab holds, if any.
-    pub fn key(self) -> Option<String> {
+    pub(crate) fn key(self) -> Option<String> {
         self.key.get_untracked()
     }
 
@@ -90,7 +90,7 @@ impl Access {
     }
 
     /// The person typed a key: keep it (for the device too if `remember`) and check it.
-    pub fn submit_key(self, key: String, remember: bool) {
+    pub(crate) fn submit_key(self, key: String, remember: bool) {
         let key = key.trim().to_owned();
         if key.is_empty() {
             self.state.set(StatusState::NeedKey { wrong_key: true });
@@ -105,7 +105,7 @@ impl Access {
     }
 
     /// Asks the server for the Claude status again.
-    pub fn refresh(self) {
+    pub(crate) fn refresh(self) {
         #[cfg(feature = "hydrate")]
         {
             use super::{
@@ -133,7 +133,7 @@ impl Access {
     }
 
     /// Forgets the key on this device and asks for it again.
-    pub fn forget_key(self) {
+    pub(crate) fn forget_key(self) {
         #[cfg(feature = "hydrate")]
         super::browser::forget_key();
         self.key.set(None);

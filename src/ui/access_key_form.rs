@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use super::access::Access;
 
 #[component]
-pub fn AccessKeyForm(
+pub(crate) fn AccessKeyForm(
     /// The last key was refused by the server.
     wrong_key: bool,
 ) -> impl IntoView {

@@ -5,13 +5,13 @@ use std::{future::Future, time::Duration};
 
 /// Delays of 0.5 s, 1 s, 2 s, 4 s, then every 8 s.
 #[derive(Default)]
-pub struct Backoff {
+pub(crate) struct Backoff {
     attempt: u32,
 }
 
 impl Backoff {
     /// Tells the page when the next try is (`lost`), then waits until then.
-    pub async fn wait(&mut self, lost: impl Fn(Duration)) {
+    pub(crate) async fn wait(&mut self, lost: impl Fn(Duration)) {
         let retry_in = delay(self.attempt);
         self.attempt += 1;
         lost(retry_in);
@@ -19,14 +19,14 @@ impl Backoff {
     }
 
     /// It worked: the next failure starts again from the shortest delay.
-    pub fn reset(&mut self) {
+    pub(crate) fn reset(&mut self) {
         self.attempt = 0;
     }
 }
 
 /// Runs `attempt` until it succeeds, with the backoff's waits between tries;
 /// `lost` hears each wait before it starts.
-pub async fn until_ok<T, E, F>(mut attempt: impl FnMut() -> F, lost: impl Fn(Duration)) -> T
+pub(crate) async fn until_ok<T, E, F>(mut attempt: impl FnMut() -> F, lost: impl Fn(Duration)) -> T
 where
     F: Future<Output = Result<T, E>>,
 {
@@ -45,7 +45,7 @@ fn delay(attempt: u32) -> Duration {
 }
 
 /// Waits `delay` without blocking the page.
-pub async fn sleep(delay: Duration) {
+pub(crate) async fn sleep(delay: Duration) {
     let (done, wait) = futures::channel::oneshot::channel::<()>();
     leptos::prelude::set_timeout(
         move || {

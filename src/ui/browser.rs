@@ -19,7 +19,7 @@ fn local_storage() -> Option<Storage> {
 
 /// Takes the key out of a `#key=…` fragment and removes the fragment from the
 /// address bar and history, so the key is not left on screen or bookmarked.
-pub fn take_key_from_fragment() -> Option<String> {
+pub(crate) fn take_key_from_fragment() -> Option<String> {
     let window = web_sys::window()?;
     let hash = window.location().hash().ok()?;
     let encoded = hash.strip_prefix(FRAGMENT_PREFIX)?;
@@ -40,7 +40,7 @@ pub fn take_key_from_fragment() -> Option<String> {
 }
 
 /// The key this tab or this device already holds.
-pub fn stored_key() -> Option<String> {
+pub(crate) fn stored_key() -> Option<String> {
     [session_storage(), local_storage()]
         .into_iter()
         .flatten()
@@ -49,7 +49,7 @@ pub fn stored_key() -> Option<String> {
 }
 
 /// Keeps the key for this tab, and for the device too when `remember`.
-pub fn store_key(key: &str, remember: bool) {
+pub(crate) fn store_key(key: &str, remember: bool) {
     if let Some(s) = session_storage() {
         let _ = s.set_item(KEY_SLOT, key);
     }
@@ -63,14 +63,14 @@ pub fn store_key(key: &str, remember: bool) {
 }
 
 /// Forgets the key everywhere (it was wrong, or the person signed out).
-pub fn forget_key() {
+pub(crate) fn forget_key() {
     for s in [session_storage(), local_storage()].into_iter().flatten() {
         let _ = s.remove_item(KEY_SLOT);
     }
 }
 
 /// Marks the page as hydrated, so tests (and scripts) know clicks now reach the app.
-pub fn mark_hydrated() {
+pub(crate) fn mark_hydrated() {
     if let Some(body) = web_sys::window()
         .and_then(|w| w.document())
         .and_then(|d| d.body())
@@ -80,7 +80,7 @@ pub fn mark_hydrated() {
 }
 
 /// Copies `text` to the clipboard; `false` when the browser refuses.
-pub async fn copy(text: &str) -> bool {
+pub(crate) async fn copy(text: &str) -> bool {
     let Some(window) = web_sys::window() else {
         return false;
     };

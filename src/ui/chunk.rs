@@ -12,13 +12,13 @@ use std::{
 
 /// Work that runs in a chunk and is awaited by the caller.
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
-pub type Task<T> = Pin<Box<dyn Future<Output = T>>>;
+pub(crate) type Task<T> = Pin<Box<dyn Future<Output = T>>>;
 
 /// The future's output if it is ready at its first poll: a split point's
 /// call once its chunk is in. A view built so is built under the caller's
 /// owner (built inside a future, as a `Suspend` does, its signals were
 /// disposed while it still showed).
-pub fn ready_now<T>(future: impl Future<Output = T>) -> Option<T> {
+pub(crate) fn ready_now<T>(future: impl Future<Output = T>) -> Option<T> {
     match pin!(future).poll(&mut Context::from_waker(Waker::noop())) {
         Poll::Ready(value) => Some(value),
         Poll::Pending => None,
@@ -26,7 +26,7 @@ pub fn ready_now<T>(future: impl Future<Output = T>) -> Option<T> {
 }
 
 /// What the person reads when a chunk could not be fetched.
-pub const NOT_LOADED: &str =
+pub(crate) const NOT_LOADED: &str =
     "Part of this page could not be loaded (is the connection down?). Try again.";
 
 /// Room the splitter needs to keep each chunk's data in its chunk.

@@ -14,7 +14,7 @@ use crate::protocol::{
 /// Shows whatever the session is at: checking, asking for the key, the
 /// status, or why the server could not be asked.
 #[component]
-pub fn ClaudeStatusPanel() -> impl IntoView {
+pub(crate) fn ClaudeStatusPanel() -> impl IntoView {
     let access = Access::expect();
     move || match access.state.get() {
         StatusState::Checking => view! {
@@ -41,7 +41,7 @@ pub fn ClaudeStatusPanel() -> impl IntoView {
 }
 
 #[component]
-pub fn StatusCard(status: ClaudeStatus) -> impl IntoView {
+pub(crate) fn StatusCard(status: ClaudeStatus) -> impl IntoView {
     let signed_in = match (status.authenticated, status.method) {
         (true, Some(method)) => {
             let from = match status.source {

@@ -14,7 +14,7 @@ use crate::protocol::{
 const SHOWN: usize = 10;
 
 /// "Sign-in failed (no answer from the sign-in service) · from 192.0.2.7".
-pub fn describe_event(event: &ActivityEvent) -> String {
+pub(crate) fn describe_event(event: &ActivityEvent) -> String {
     let what = match event.kind {
         ActivityKind::SignedIn => "Signed in with a Claude account",
         ActivityKind::ApiKeyStored => "API key stored",
@@ -35,7 +35,7 @@ pub fn describe_event(event: &ActivityEvent) -> String {
 }
 
 /// "3 Dec 2026, 18:40 UTC".
-pub fn when(at: &str) -> String {
+pub(crate) fn when(at: &str) -> String {
     parse_iso8601(at).map_or_else(
         || at.to_owned(),
         |t| format!("{}, {} UTC", day_month_year(t), hours_minutes(t)),
@@ -63,7 +63,7 @@ fn reason_words(reason: ErrorReason) -> &'static str {
 }
 
 #[component]
-pub fn RecentActivity() -> impl IntoView {
+pub(crate) fn RecentActivity() -> impl IntoView {
     let access = Access::expect();
     let events = RwSignal::new(None::<Result<Vec<ActivityEvent>, String>>);
     // Read again whenever the status is (after a sign-in, a sign-out…).

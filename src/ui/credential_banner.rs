@@ -12,7 +12,7 @@ use super::{
 use crate::protocol::{time::day_month_year_of, CredentialState, StoredCredential};
 
 /// What the banner says, or `None` while the credential is fine.
-pub fn banner_text(stored: &StoredCredential) -> Option<String> {
+pub(crate) fn banner_text(stored: &StoredCredential) -> Option<String> {
     let until = stored.expires_at.as_deref().map(day_month_year_of);
     match (stored.state, until) {
         (CredentialState::Ok, _) => None,
@@ -32,7 +32,7 @@ pub fn banner_text(stored: &StoredCredential) -> Option<String> {
 }
 
 #[component]
-pub fn CredentialBanner() -> impl IntoView {
+pub(crate) fn CredentialBanner() -> impl IntoView {
     let access = Access::expect();
     let location = use_location();
     move || {

@@ -9,7 +9,7 @@ use leptos::{
 
 /// Moves the focus to `link` each time `bumped` grows (and it is shown):
 /// the sign-in link that just arrived, which the person opens first.
-pub fn focus_when_bumped(bumped: RwSignal<u32>, link: NodeRef<A>) {
+pub(crate) fn focus_when_bumped(bumped: RwSignal<u32>, link: NodeRef<A>) {
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| {
         if bumped.get() > 0 {
@@ -24,7 +24,7 @@ pub fn focus_when_bumped(bumped: RwSignal<u32>, link: NodeRef<A>) {
 
 /// Moves the focus to `message` each time it is shown: an error the person
 /// must read before going on. The element needs `tabindex="-1"`.
-pub fn focus_when_shown(message: NodeRef<P>) {
+pub(crate) fn focus_when_shown(message: NodeRef<P>) {
     #[cfg(feature = "hydrate")]
     Effect::new(move |_| {
         if let Some(element) = message.get() {
@@ -37,7 +37,7 @@ pub fn focus_when_shown(message: NodeRef<P>) {
 
 /// Runs `then` each time this tab is shown again (the person comes back
 /// from the sign-in tab), for as long as the calling component lives.
-pub fn when_back_in_this_tab(then: impl Fn() + Send + Sync + 'static) {
+pub(crate) fn when_back_in_this_tab(then: impl Fn() + Send + Sync + 'static) {
     #[cfg(feature = "hydrate")]
     {
         // `visibilitychange` is fired at the document and bubbles to the window.

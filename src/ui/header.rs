@@ -10,14 +10,14 @@ use leptos_router::hooks::use_location;
 
 /// The parts of the site the navigation names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Section {
+pub(crate) enum Section {
     /// `/` and every project's page.
     Projects,
     Settings,
 }
 
 /// The section a path belongs to, if any.
-pub fn section_of(path: &str) -> Option<Section> {
+pub(crate) fn section_of(path: &str) -> Option<Section> {
     let path = path.trim_end_matches('/');
     if path.is_empty() || path.starts_with("/projects/") {
         Some(Section::Projects)
@@ -29,7 +29,7 @@ pub fn section_of(path: &str) -> Option<Section> {
 }
 
 #[component]
-pub fn Header() -> impl IntoView {
+pub(crate) fn Header() -> impl IntoView {
     let location = use_location();
     let current = move |section: Section| {
         move || (section_of(&location.pathname.get()) == Some(section)).then_some("page")

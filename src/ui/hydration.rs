@@ -14,7 +14,7 @@ thread_local! {
 }
 
 /// Called once, when hydration has finished.
-pub fn done() {
+pub(crate) fn done() {
     let waiting = WAITING.with(|w| w.borrow_mut().take()).unwrap_or_default();
     for waiter in waiting {
         let _ = waiter.send(());
@@ -22,7 +22,7 @@ pub fn done() {
 }
 
 /// Resolves once the page has hydrated (at once if it has).
-pub async fn finished() {
+pub(crate) async fn finished() {
     let receiver = WAITING.with(|w| {
         w.borrow_mut().as_mut().map(|waiting| {
             let (sender, receiver) = oneshot::channel();

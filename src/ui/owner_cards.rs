@@ -23,7 +23,7 @@ enum Chunk {
 }
 
 #[component]
-pub fn OwnerCards() -> impl IntoView {
+pub(crate) fn OwnerCards() -> impl IntoView {
     let chunk = RwSignal::new(Chunk::Loading);
     let fetch = move || {
         chunk.set(Chunk::Loading);

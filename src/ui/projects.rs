@@ -15,7 +15,7 @@ use super::{
 use crate::protocol::project::{validate_name, ProjectList};
 
 #[component]
-pub fn ProjectsPage() -> impl IntoView {
+pub(crate) fn ProjectsPage() -> impl IntoView {
     let access = Access::expect();
     let projects = RwSignal::new(None::<Result<ProjectList, String>>);
     let reload = move || {
@@ -137,7 +137,7 @@ fn NewProjectForm(on_created: Callback<()>) -> impl IntoView {
 
 /// `/projects/:name`: the project's Claude pane.
 #[component]
-pub fn ProjectPage() -> impl IntoView {
+pub(crate) fn ProjectPage() -> impl IntoView {
     let access = Access::expect();
     let params = use_params_map();
     let name = move || params.with(|p| p.get("name").unwrap_or_default());

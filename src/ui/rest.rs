@@ -96,14 +96,14 @@ async fn call(
 const NO_BODY: Option<&()> = None;
 
 /// What asking for the status can end in.
-pub enum StatusAnswer {
+pub(crate) enum StatusAnswer {
     Status(ClaudeStatus),
     WrongKey,
     Failed(String),
 }
 
 /// `GET /api/claude/auth` with the access key.
-pub async fn fetch_status(key: &str) -> StatusAnswer {
+pub(crate) async fn fetch_status(key: &str) -> StatusAnswer {
     match call("GET", "/api/claude/auth", key, NO_BODY).await {
         Err(why) => StatusAnswer::Failed(why),
         Ok(answer) => match answer.status {
@@ -118,7 +118,7 @@ pub async fn fetch_status(key: &str) -> StatusAnswer {
 }
 
 /// `DELETE /api/claude/auth`: what the server could not remove, if anything.
-pub async fn logout(key: String) -> Result<Option<String>, String> {
+pub(crate) async fn logout(key: String) -> Result<Option<String>, String> {
     match logout_in_chunk(key).await {
         Ok(call) => call.await,
         Err(_) => Err(NOT_LOADED.to_owned()),
@@ -126,7 +126,7 @@ pub async fn logout(key: String) -> Result<Option<String>, String> {
 }
 
 /// `POST /api/claude/auth {"apiKey": …}`.
-pub async fn store_api_key(key: String, api_key: String) -> Result<(), String> {
+pub(crate) async fn store_api_key(key: String, api_key: String) -> Result<(), String> {
     match store_api_key_in_chunk(key, api_key).await {
         Ok(call) => call.await,
         Err(_) => Err(NOT_LOADED.to_owned()),
@@ -134,7 +134,7 @@ pub async fn store_api_key(key: String, api_key: String) -> Result<(), String> {
 }
 
 /// `POST /api/claude/auth/check`: what the CLI itself sees.
-pub async fn check_sign_in(key: String) -> Result<AuthCheck, String> {
+pub(crate) async fn check_sign_in(key: String) -> Result<AuthCheck, String> {
     match check_sign_in_in_chunk(key).await {
         Ok(call) => call.await,
         Err(_) => Err(NOT_LOADED.to_owned()),
@@ -142,7 +142,7 @@ pub async fn check_sign_in(key: String) -> Result<AuthCheck, String> {
 }
 
 /// `GET /api/claude/activity`.
-pub async fn fetch_activity(key: &str) -> Result<ActivityAnswer, String> {
+pub(crate) async fn fetch_activity(key: &str) -> Result<ActivityAnswer, String> {
     let answer = call("GET", "/api/claude/activity", key, NO_BODY).await?;
     if !answer.ok() {
         return Err(answer.failure("The recent activity could not be read."));
@@ -193,7 +193,7 @@ fn check_sign_in_in_chunk(
 }
 
 /// `GET /api/projects`.
-pub async fn fetch_projects(key: &str) -> Result<ProjectList, String> {
+pub(crate) async fn fetch_projects(key: &str) -> Result<ProjectList, String> {
     let answer = call("GET", "/api/projects", key, NO_BODY).await?;
     if !answer.ok() {
         return Err(answer.failure("The projects could not be listed."));
@@ -202,7 +202,7 @@ pub async fn fetch_projects(key: &str) -> Result<ProjectList, String> {
 }
 
 /// `POST /api/projects {"name": …}`.
-pub async fn create_project(key: &str, name: &str) -> Result<(), String> {
+pub(crate) async fn create_project(key: &str, name: &str) -> Result<(), String> {
     let body = NewProject {
         name: name.to_owned(),
     };

@@ -29,7 +29,7 @@ use super::{
 macro_rules! lazy_page {
     ($(#[$doc:meta])* $route:ident, $page:ident, $split:ident, $load:ident) => {
         $(#[$doc])*
-        pub struct $route;
+        pub(crate) struct $route;
 
         impl LazyRoute for $route {
             fn data() -> Self {

@@ -10,7 +10,7 @@ use super::{
 };
 
 #[component]
-pub fn SettingsPage() -> impl IntoView {
+pub(crate) fn SettingsPage() -> impl IntoView {
     let access = Access::expect();
     let has_key = move || matches!(access.state.get(), StatusState::Ready(_));
     view! {

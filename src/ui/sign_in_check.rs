@@ -21,7 +21,7 @@ fn cli_method_words(word: &str) -> String {
 
 /// What the check found, and whether it is good news.
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
-pub fn describe_check(check: &AuthCheck) -> (bool, String) {
+pub(crate) fn describe_check(check: &AuthCheck) -> (bool, String) {
     if !check.available {
         let note = check
             .note
@@ -54,7 +54,7 @@ pub fn describe_check(check: &AuthCheck) -> (bool, String) {
 }
 
 #[component]
-pub fn SignInCheck() -> impl IntoView {
+pub(crate) fn SignInCheck() -> impl IntoView {
     let access = Access::expect();
     let (found, set_found) = signal(None::<(bool, String)>);
     let (busy, set_busy) = signal(false);

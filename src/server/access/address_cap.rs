@@ -22,14 +22,14 @@ struct Inner {
 }
 
 /// One place taken; dropping it frees the place.
-pub struct Place {
+pub(crate) struct Place {
     inner: Arc<Inner>,
     group: IpAddr,
 }
 
 /// The group an address counts in: IPv4 (IPv4-mapped included) alone,
 /// IPv6 by its /64.
-pub fn address_group(ip: IpAddr) -> IpAddr {
+pub(crate) fn address_group(ip: IpAddr) -> IpAddr {
     match ip {
         IpAddr::V4(_) => ip,
         IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
@@ -43,7 +43,7 @@ pub fn address_group(ip: IpAddr) -> IpAddr {
 }
 
 impl AddressCap {
-    pub fn new(max_per_address: usize) -> Self {
+    pub(crate) fn new(max_per_address: usize) -> Self {
         Self {
             inner: Arc::new(Inner {
                 max: max_per_address.max(1),
@@ -52,12 +52,12 @@ impl AddressCap {
         }
     }
 
-    pub fn max_per_address(&self) -> usize {
+    pub(crate) fn max_per_address(&self) -> usize {
         self.inner.max
     }
 
     /// One more place for `ip`, or `None` when its group holds as many as it may.
-    pub fn try_open(&self, ip: IpAddr) -> Option<Place> {
+    pub(crate) fn try_open(&self, ip: IpAddr) -> Option<Place> {
         let group = address_group(ip);
         let mut open = self.inner.lock();
         let count = open.entry(group).or_insert(0);

@@ -42,7 +42,7 @@ pub struct HostPolicy {
 
 /// Why a `Host` was refused; the message names the setting to change.
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
-pub enum HostRefusal {
+pub(crate) enum HostRefusal {
     #[error("Dispatch listens on loopback and answers only to localhost, 127.0.0.1 or [::1], not to \"{0}\" (a page on another name that resolves here may be a DNS rebinding attack). If you reach this server by that name, add it to DISPATCH_ALLOWED_HOSTS.")]
     NotLoopback(String),
     #[error("This server does not answer to the name \"{0}\". If that is its name, add it to DISPATCH_ALLOWED_HOSTS (or serve a TLS certificate for it).")]
@@ -56,7 +56,7 @@ impl HostPolicy {
     /// `proxied` when a proxy vouches for it (see the module's notes). A
     /// request with no host at all (HTTP/1.0, a script) is not a browser's
     /// and passes.
-    pub fn check(&self, host: Option<&str>, proxied: bool) -> Result<(), HostRefusal> {
+    pub(crate) fn check(&self, host: Option<&str>, proxied: bool) -> Result<(), HostRefusal> {
         let Some(authority) = host.map(str::trim) else {
             return Ok(());
         };
@@ -145,7 +145,7 @@ fn shown(name: &str) -> String {
 
 /// Middleware: answers 421 to a request for a name this server does not
 /// have. Runs after `transport::identify_client`, which says what the host is.
-pub async fn refuse_foreign_hosts(
+pub(crate) async fn refuse_foreign_hosts(
     State(policy): State<Arc<HostPolicy>>,
     request: Request,
     next: Next,

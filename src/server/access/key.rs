@@ -9,7 +9,7 @@ use subtle::ConstantTimeEq;
 use super::limits::Limits;
 
 /// The shortest key the server accepts: shorter ones are guessable.
-pub const MIN_KEY_LEN: usize = 16;
+pub(crate) const MIN_KEY_LEN: usize = 16;
 /// Length of a generated key: 32 alphanumerics, about 190 bits.
 const GENERATED_KEY_LEN: usize = 32;
 
@@ -29,7 +29,7 @@ pub struct AccessKey {
 
 /// Why a key was not accepted.
 #[derive(Debug, PartialEq, Eq)]
-pub enum KeyRefusal {
+pub(crate) enum KeyRefusal {
     /// No key was given (not counted against the address).
     Missing,
     Wrong,
@@ -41,7 +41,7 @@ impl AccessKey {
     /// The one key check of the API and the websocket: the key in constant
     /// time, and a wrong one counted against `ip`. The right key is never
     /// refused, whatever others sent from the same address.
-    pub fn check(
+    pub(crate) fn check(
         &self,
         limits: &Limits,
         ip: Option<IpAddr>,
@@ -90,7 +90,7 @@ impl AccessKey {
 
     /// `true` when `candidate` is the key. The time taken does not depend on
     /// where the two first differ.
-    pub fn matches(&self, candidate: &str) -> bool {
+    pub(crate) fn matches(&self, candidate: &str) -> bool {
         self.secret
             .expose_secret()
             .as_bytes()
@@ -118,7 +118,7 @@ fn generate_key() -> String {
 }
 
 /// The key carried by an `Authorization: Bearer <key>` header value, if any.
-pub fn bearer_token(header: &str) -> Option<&str> {
+pub(crate) fn bearer_token(header: &str) -> Option<&str> {
     let (scheme, token) = header.trim().split_once(' ')?;
     scheme
         .eq_ignore_ascii_case("bearer")

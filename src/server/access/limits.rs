@@ -10,8 +10,8 @@ use std::{net::IpAddr, num::NonZeroU32};
 
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
-pub const STARTS_PER_MINUTE: u32 = 10;
-pub const BAD_KEYS_PER_MINUTE: u32 = 5;
+pub(crate) const STARTS_PER_MINUTE: u32 = 10;
+pub(crate) const BAD_KEYS_PER_MINUTE: u32 = 5;
 
 pub struct Limits {
     starts: DefaultKeyedRateLimiter<IpAddr>,
@@ -29,7 +29,7 @@ impl Default for Limits {
 }
 
 impl Limits {
-    pub fn new(starts_per_minute: u32, bad_keys_per_minute: u32) -> Self {
+    pub(crate) fn new(starts_per_minute: u32, bad_keys_per_minute: u32) -> Self {
         Self {
             starts: RateLimiter::keyed(per_minute(starts_per_minute)),
             bad_keys: RateLimiter::keyed(per_minute(bad_keys_per_minute)),
@@ -38,17 +38,17 @@ impl Limits {
 
     /// Counts a wrong key from `ip`; `false` once there were too many this
     /// minute. It never changes how the right key is answered.
-    pub fn bad_key(&self, ip: IpAddr) -> bool {
+    pub(crate) fn bad_key(&self, ip: IpAddr) -> bool {
         self.bad_keys.check_key(&ip).is_ok()
     }
 
     /// Counts a flow start from `ip`; `false` when over the limit.
-    pub fn start(&self, ip: IpAddr) -> bool {
+    pub(crate) fn start(&self, ip: IpAddr) -> bool {
         self.starts.check_key(&ip).is_ok()
     }
 
     /// Forgets addresses that have been quiet for a while (call now and then).
-    pub fn forget_idle(&self) {
+    pub(crate) fn forget_idle(&self) {
         self.starts.retain_recent();
         self.bad_keys.retain_recent();
     }

@@ -8,7 +8,7 @@ use crate::server::edge::transport::Scheme;
 /// Whether a websocket upgrade with these headers may proceed. `scheme` is
 /// how the page reached the server when known (TLS here, or a trusted
 /// proxy's word); unknown, both http and https pass for the same host.
-pub fn origin_allowed(
+pub(crate) fn origin_allowed(
     origin: Option<&str>,
     host: Option<&str>,
     scheme: Option<Scheme>,

@@ -19,9 +19,9 @@ use super::{
 use crate::protocol::{time::iso8601, ActivityEvent, ActivityKind, AuthMethod, ErrorReason};
 
 /// The file inside `CLAUDE_CREDENTIALS_PATH`.
-pub const ACTIVITY_FILE: &str = "dispatch-activity.jsonl";
+pub(crate) const ACTIVITY_FILE: &str = "dispatch-activity.jsonl";
 /// Events kept; older ones are dropped as new ones come.
-pub const KEPT: usize = 1_000;
+pub(crate) const KEPT: usize = 1_000;
 
 pub struct ActivityLog {
     path: PathBuf,
@@ -31,19 +31,19 @@ pub struct ActivityLog {
 
 impl ActivityLog {
     /// The log in the credential folder `dir`.
-    pub fn new(dir: &Path) -> ActivityLog {
+    pub(crate) fn new(dir: &Path) -> ActivityLog {
         ActivityLog {
             path: dir.join(ACTIVITY_FILE),
             writing: Mutex::new(()),
         }
     }
 
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         &self.path
     }
 
     /// Adds `event` (blocking: call off the runtime's threads).
-    pub fn record(&self, event: &ActivityEvent) -> io::Result<()> {
+    pub(crate) fn record(&self, event: &ActivityEvent) -> io::Result<()> {
         let _one_writer = self.writing.lock().unwrap_or_else(|p| p.into_inner());
         let mut lines = self.lines()?;
         lines.push(serde_json::to_string(event).map_err(io::Error::other)?);
@@ -57,7 +57,7 @@ impl ActivityLog {
     }
 
     /// Every kept event, newest first (lines that do not parse are skipped).
-    pub fn recent(&self) -> io::Result<Vec<ActivityEvent>> {
+    pub(crate) fn recent(&self) -> io::Result<Vec<ActivityEvent>> {
         let mut events: Vec<ActivityEvent> = self
             .lines()?
             .iter()
@@ -77,7 +77,7 @@ impl ActivityLog {
 }
 
 /// An event that happened now, from `ip`.
-pub fn happened(
+pub(crate) fn happened(
     kind: ActivityKind,
     ip: Option<IpAddr>,
     method: Option<AuthMethod>,
@@ -95,7 +95,7 @@ pub fn happened(
 /// Records `event` off the runtime's threads, and waits for it, so that
 /// events keep the order they happened in. A failure is logged, never in
 /// the way of what happened.
-pub async fn record(log: &Arc<ActivityLog>, event: ActivityEvent) {
+pub(crate) async fn record(log: &Arc<ActivityLog>, event: ActivityEvent) {
     let log = log.clone();
     let written = tokio::task::spawn_blocking(move || {
         let written = log.record(&event);

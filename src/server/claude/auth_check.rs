@@ -23,20 +23,20 @@ const CHECK_TIMEOUT: Duration = Duration::from_secs(20);
 /// The part of `claude auth status --json` the check reads.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct CliAuthStatus {
+pub(crate) struct CliAuthStatus {
     pub logged_in: bool,
     /// `none`, `oauth_token`, `api_key`, `claude.ai`, or a word a later CLI adds.
     pub auth_method: String,
 }
 
 /// Reads the CLI's answer; `None` when it is not that JSON (an older CLI).
-pub fn parse_status(stdout: &str) -> Option<CliAuthStatus> {
+pub(crate) fn parse_status(stdout: &str) -> Option<CliAuthStatus> {
     serde_json::from_str(stdout.trim()).ok()
 }
 
 /// Whether the CLI sees what Dispatch expects: signed in by `expected`, or
 /// not signed in when Dispatch expects nothing.
-pub fn agrees(cli: &CliAuthStatus, expected: Option<AuthMethod>) -> bool {
+pub(crate) fn agrees(cli: &CliAuthStatus, expected: Option<AuthMethod>) -> bool {
     match expected {
         None => !cli.logged_in,
         Some(method) => cli.logged_in && Some(method) == method_of(&cli.auth_method),
@@ -49,7 +49,7 @@ fn method_of(word: &str) -> Option<AuthMethod> {
 }
 
 /// The result of a check, for `POST /api/claude/auth/check`.
-pub fn answer(
+pub(crate) fn answer(
     cli: Option<CliAuthStatus>,
     expected: Option<AuthMethod>,
     version: Option<String>,
@@ -78,7 +78,7 @@ pub fn answer(
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum AuthCheckError {
+pub(crate) enum AuthCheckError {
     #[error("The Claude CLI could not be started ({cli}): {source}")]
     Spawn { cli: String, source: std::io::Error },
     #[error("The Claude CLI did not answer `auth status` within {} s.", CHECK_TIMEOUT.as_secs())]
@@ -92,7 +92,7 @@ pub enum AuthCheckError {
 /// `dir` is where the projects are: the CLI reads settings from its working
 /// folder, and it refuses to start in one that no longer exists (the
 /// server's own may have been removed under it).
-pub async fn run(
+pub(crate) async fn run(
     cli: &Path,
     dir: &Path,
     env: &CliEnv,

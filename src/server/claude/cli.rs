@@ -20,7 +20,7 @@ const VERSION_TIMEOUT: Duration = Duration::from_secs(10);
 const LOCAL_CLI: &str = "node_modules/.bin/claude";
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum CliError {
+pub(crate) enum CliError {
     #[error("The Claude CLI was not found (tried {}). Install it with `npm ci` in Dispatch's folder, or set CLAUDE_CLI.", list(.tried))]
     Missing { tried: Vec<PathBuf> },
     #[error("The Claude CLI at {} is not an executable file (set by CLAUDE_CLI).", .0.display())]
@@ -36,7 +36,7 @@ fn list(paths: &[PathBuf]) -> String {
 }
 
 /// Where to look, in order.
-pub struct CliSearch {
+pub(crate) struct CliSearch {
     /// `CLAUDE_CLI`, if set: then nothing else is tried.
     pub configured: Option<PathBuf>,
     pub working_dir: Option<PathBuf>,
@@ -48,7 +48,7 @@ pub struct CliSearch {
 
 impl CliSearch {
     /// The search this process would do.
-    pub fn from_process(configured: Option<PathBuf>) -> Self {
+    pub(crate) fn from_process(configured: Option<PathBuf>) -> Self {
         Self {
             configured,
             working_dir: std::env::current_dir().ok(),
@@ -58,7 +58,7 @@ impl CliSearch {
     }
 
     /// Every place that will be looked at, in order.
-    pub fn candidates(&self) -> Vec<PathBuf> {
+    pub(crate) fn candidates(&self) -> Vec<PathBuf> {
         if let Some(configured) = &self.configured {
             return vec![configured.clone()];
         }
@@ -76,7 +76,7 @@ impl CliSearch {
     }
 
     /// The first candidate that is an executable file.
-    pub fn find(&self) -> Result<PathBuf, CliError> {
+    pub(crate) fn find(&self) -> Result<PathBuf, CliError> {
         let candidates = self.candidates();
         if let Some(configured) = &self.configured {
             return if is_executable(configured) {
@@ -108,7 +108,7 @@ fn is_executable(path: &Path) -> bool {
 }
 
 /// Reads the version out of `claude --version` output (`2.1.197 (Claude Code)`).
-pub fn parse_version(output: &str) -> Option<String> {
+pub(crate) fn parse_version(output: &str) -> Option<String> {
     output
         .split_whitespace()
         .find(|word| {
@@ -121,7 +121,7 @@ pub fn parse_version(output: &str) -> Option<String> {
 
 /// Runs `claude --version` with the variables `env` allows; `None` if it
 /// fails, hangs or prints no version.
-pub async fn version(cli: &Path, env: &CliEnv) -> Option<String> {
+pub(crate) async fn version(cli: &Path, env: &CliEnv) -> Option<String> {
     let mut command = Command::new(cli);
     env.apply(&mut command);
     let run = command

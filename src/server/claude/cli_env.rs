@@ -112,7 +112,7 @@ impl CliEnv {
     }
 
     /// Whether a variable of the server's named `name` reaches a CLI.
-    pub fn passes(&self, name: &str) -> bool {
+    pub(crate) fn passes(&self, name: &str) -> bool {
         if name.starts_with(OWN_PREFIX) || CREDENTIAL_VARIABLES.contains(&name) {
             return false;
         }
@@ -120,7 +120,7 @@ impl CliEnv {
     }
 
     /// The variables of `environment` a CLI run gets.
-    pub fn select(
+    pub(crate) fn select(
         &self,
         environment: impl IntoIterator<Item = (OsString, OsString)>,
     ) -> Vec<(OsString, OsString)> {
@@ -131,20 +131,20 @@ impl CliEnv {
     }
 
     /// The variables of this process's environment a CLI run gets.
-    pub fn from_server(&self) -> Vec<(OsString, OsString)> {
+    pub(crate) fn server_variables(&self) -> Vec<(OsString, OsString)> {
         self.select(std::env::vars_os())
     }
 
     /// Gives `command` exactly the allowed variables of the server's environment.
-    pub fn apply(&self, command: &mut tokio::process::Command) {
+    pub(crate) fn apply(&self, command: &mut tokio::process::Command) {
         command.env_clear();
-        command.envs(self.from_server());
+        command.envs(self.server_variables());
     }
 
     /// The same for a command started on a pseudo-terminal.
-    pub fn apply_pty(&self, command: &mut portable_pty::CommandBuilder) {
+    pub(crate) fn apply_pty(&self, command: &mut portable_pty::CommandBuilder) {
         command.env_clear();
-        for (name, value) in self.from_server() {
+        for (name, value) in self.server_variables() {
             command.env(name, value);
         }
     }

@@ -3,11 +3,11 @@
 //! that fails never reaches the PTY, so no escape sequence, control
 //! character or newline can be typed into the CLI.
 
-pub use crate::protocol::code::CodeError;
+pub(crate) use crate::protocol::code::CodeError;
 
 /// A code that passed every check: safe to type into the terminal.
 #[derive(PartialEq, Eq)]
-pub struct AuthCode(String);
+pub(crate) struct AuthCode(String);
 
 impl std::fmt::Debug for AuthCode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -17,13 +17,13 @@ impl std::fmt::Debug for AuthCode {
 
 impl AuthCode {
     /// The bytes to write: the code, in one write, then `\r` separately.
-    pub fn as_bytes(&self) -> &[u8] {
+    pub(crate) fn as_bytes(&self) -> &[u8] {
         self.0.as_bytes()
     }
 }
 
 /// Validates a pasted code.
-pub fn validate(pasted: &str) -> Result<AuthCode, CodeError> {
+pub(crate) fn validate(pasted: &str) -> Result<AuthCode, CodeError> {
     crate::protocol::code::normalize_code(pasted).map(AuthCode)
 }
 

@@ -6,9 +6,9 @@ use crate::protocol::{time::iso8601, AuthMethod, CredentialState, StoredCredenti
 
 /// A `setup-token` token lives one year (the CLI: "long-lived (1-year)
 /// auth token"); Dispatch counts from when it stored it.
-pub const TOKEN_LIFETIME_SECONDS: i64 = 365 * 86_400;
+pub(crate) const TOKEN_LIFETIME_SECONDS: i64 = 365 * 86_400;
 /// From this long before expiry, pages offer to sign in again.
-pub const EXPIRING_WINDOW_SECONDS: i64 = 30 * 86_400;
+pub(crate) const EXPIRING_WINDOW_SECONDS: i64 = 30 * 86_400;
 
 /// When a credential was stored, and when Claude refused it (if it did).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -20,7 +20,7 @@ pub struct CredentialLife {
 }
 
 impl CredentialLife {
-    pub fn stored_now() -> CredentialLife {
+    pub(crate) fn stored_now() -> CredentialLife {
         CredentialLife {
             stored_at: now(),
             rejected_at: None,
@@ -29,14 +29,14 @@ impl CredentialLife {
 
     /// When a credential of `method` stored then stops working: a token
     /// after a year; an API key has no set end.
-    pub fn expires_at(&self, method: AuthMethod) -> Option<i64> {
+    pub(crate) fn expires_at(&self, method: AuthMethod) -> Option<i64> {
         match method {
             AuthMethod::OauthToken => Some(self.stored_at.saturating_add(TOKEN_LIFETIME_SECONDS)),
             AuthMethod::ApiKey | AuthMethod::ClaudeAi => None,
         }
     }
 
-    pub fn state(&self, method: AuthMethod, now: i64) -> CredentialState {
+    pub(crate) fn state(&self, method: AuthMethod, now: i64) -> CredentialState {
         if self.rejected_at.is_some() {
             return CredentialState::Rejected;
         }
@@ -48,7 +48,7 @@ impl CredentialLife {
     }
 
     /// Whether it is still passed to Claude runs and counts as signed in.
-    pub fn counts(&self, method: AuthMethod, now: i64) -> bool {
+    pub(crate) fn counts(&self, method: AuthMethod, now: i64) -> bool {
         matches!(
             self.state(method, now),
             CredentialState::Ok | CredentialState::Expiring
@@ -56,7 +56,7 @@ impl CredentialLife {
     }
 
     /// What `GET /api/claude/auth` says of it.
-    pub fn summary(&self, method: AuthMethod, now: i64) -> StoredCredential {
+    pub(crate) fn summary(&self, method: AuthMethod, now: i64) -> StoredCredential {
         StoredCredential {
             stored_at: iso8601(self.stored_at),
             expires_at: self.expires_at(method).map(iso8601),

@@ -37,7 +37,7 @@ fn modified_at(path: &Path) -> i64 {
 }
 
 /// The file inside `CLAUDE_CREDENTIALS_PATH`.
-pub const CREDENTIAL_FILE: &str = "dispatch-credential.enc";
+pub(crate) const CREDENTIAL_FILE: &str = "dispatch-credential.enc";
 /// What every credential file starts with: a format name and version.
 const MAGIC: &[u8; 8] = b"DSPCRED1";
 const NONCE_LEN: usize = 24;
@@ -179,7 +179,7 @@ impl CredentialStore {
     }
 
     /// Removes the stored credential; `Ok(false)` when there was none.
-    pub fn remove(&self) -> Result<bool, CredentialError> {
+    pub(crate) fn remove(&self) -> Result<bool, CredentialError> {
         let path = self.path();
         match fs::remove_file(&path) {
             Ok(()) => Ok(true),

@@ -40,7 +40,7 @@ impl Default for Timeouts {
     }
 }
 
-pub const URL_INSTRUCTIONS: &str = "Open the link, sign in to your Claude account and authorize Claude Code. Then copy the code the page shows and paste it here.";
+pub(crate) const URL_INSTRUCTIONS: &str = "Open the link, sign in to your Claude account and authorize Claude Code. Then copy the code the page shows and paste it here.";
 
 /// What the flow tells the browser (the socket adds the flow's id).
 #[derive(Debug, PartialEq)]
@@ -65,7 +65,7 @@ pub enum FlowEvent {
 
 /// What the caller must do.
 #[derive(Debug, PartialEq)]
-pub enum Effect {
+pub(crate) enum Effect {
     Send(FlowEvent),
     /// Type the code (one write), then `\r` (a second write).
     TypeCode(AuthCode),
@@ -86,7 +86,7 @@ pub enum Effect {
 }
 
 /// The captured token; never printed, compared by value (for tests).
-pub struct Token(pub SecretString);
+pub(crate) struct Token(pub SecretString);
 
 impl std::fmt::Debug for Token {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -124,7 +124,7 @@ enum State {
     Ended,
 }
 
-pub struct LoginFlow {
+pub(crate) struct LoginFlow {
     state: State,
     timeouts: Timeouts,
     url: Option<String>,
@@ -136,7 +136,11 @@ pub struct LoginFlow {
 
 impl LoginFlow {
     /// A flow whose CLI was just spawned at `now`, ending at `now + lifetime`.
-    pub fn start(now: Instant, lifetime: Duration, timeouts: Timeouts) -> (Self, Vec<Effect>) {
+    pub(crate) fn start(
+        now: Instant,
+        lifetime: Duration,
+        timeouts: Timeouts,
+    ) -> (Self, Vec<Effect>) {
         let flow = Self {
             state: State::Starting,
             timeouts,
@@ -152,21 +156,17 @@ impl LoginFlow {
         )
     }
 
-    pub fn is_ended(&self) -> bool {
+    pub(crate) fn is_ended(&self) -> bool {
         self.state == State::Ended
     }
 
     /// Whether the person answers the CLI's screen by hand now.
-    pub fn is_live(&self) -> bool {
+    pub(crate) fn is_live(&self) -> bool {
         self.state == State::Live
     }
 
-    pub fn expires_at(&self) -> Instant {
-        self.expires_at
-    }
-
     /// The earliest moment at which [`LoginFlow::tick`] has something to do.
-    pub fn next_deadline(&self) -> Option<Instant> {
+    pub(crate) fn next_deadline(&self) -> Option<Instant> {
         [
             Some(self.expires_at),
             self.url_deadline,
@@ -180,7 +180,7 @@ impl LoginFlow {
     }
 
     /// What the screen showed.
-    pub fn observe(&mut self, observation: Observation, now: Instant) -> Vec<Effect> {
+    pub(crate) fn observe(&mut self, observation: Observation, now: Instant) -> Vec<Effect> {
         match (observation, &mut self.state) {
             (Observation::Url(url), State::Starting | State::WaitingForCode) => {
                 self.url_deadline = None;
@@ -286,7 +286,7 @@ impl LoginFlow {
     }
 
     /// The person pasted a code.
-    pub fn submit_code(&mut self, pasted: &str, now: Instant) -> Vec<Effect> {
+    pub(crate) fn submit_code(&mut self, pasted: &str, now: Instant) -> Vec<Effect> {
         let code = match code::validate(pasted) {
             Ok(code) => code,
             Err(error) => {
@@ -330,7 +330,7 @@ impl LoginFlow {
     }
 
     /// The person asked for a new link.
-    pub fn retry(&mut self, now: Instant) -> Vec<Effect> {
+    pub(crate) fn retry(&mut self, now: Instant) -> Vec<Effect> {
         match self.state {
             State::Failed => {
                 self.state = State::Retrying { pending: None };
@@ -353,7 +353,7 @@ impl LoginFlow {
     }
 
     /// The person typed `text` on the live screen.
-    pub fn type_text(&mut self, text: &str) -> Vec<Effect> {
+    pub(crate) fn type_text(&mut self, text: &str) -> Vec<Effect> {
         if self.state != State::Live {
             return self.not_live();
         }
@@ -364,7 +364,7 @@ impl LoginFlow {
     }
 
     /// The person pressed `key` on the live screen.
-    pub fn press_key(&mut self, key: TerminalKey) -> Vec<Effect> {
+    pub(crate) fn press_key(&mut self, key: TerminalKey) -> Vec<Effect> {
         if self.state != State::Live {
             return self.not_live();
         }
@@ -381,12 +381,12 @@ impl LoginFlow {
     }
 
     /// The person ended the flow.
-    pub fn cancel(&mut self) -> Vec<Effect> {
+    pub(crate) fn cancel(&mut self) -> Vec<Effect> {
         self.end(ErrorReason::Cancelled, "Sign-in was cancelled.".into())
     }
 
     /// The server is stopping.
-    pub fn shut_down(&mut self) -> Vec<Effect> {
+    pub(crate) fn shut_down(&mut self) -> Vec<Effect> {
         self.end(
             ErrorReason::Cancelled,
             "The server is restarting. Start the sign-in again in a moment.".into(),
@@ -394,14 +394,14 @@ impl LoginFlow {
     }
 
     /// The connection that owns the flow dropped.
-    pub fn detach(&mut self, now: Instant) {
+    pub(crate) fn detach(&mut self, now: Instant) {
         if !self.is_ended() {
             self.grace_deadline = Some(now + self.timeouts.resume_grace);
         }
     }
 
     /// A connection took the flow back: tell it where things stand.
-    pub fn resume(&mut self) -> Vec<Effect> {
+    pub(crate) fn resume(&mut self) -> Vec<Effect> {
         self.grace_deadline = None;
         match &self.state {
             State::WaitingForCode => match self.url.clone() {
@@ -428,7 +428,7 @@ impl LoginFlow {
     /// The CLI closed its terminal (exited) with `status`.
     /// `said` is what its screen says went wrong (its error line, else its
     /// last lines; secrets masked), if anything.
-    pub fn exited(&mut self, status: Option<u32>, said: Option<String>) -> Vec<Effect> {
+    pub(crate) fn exited(&mut self, status: Option<u32>, said: Option<String>) -> Vec<Effect> {
         match self.state {
             State::Ended | State::Storing => Vec::new(),
             _ => {
@@ -449,7 +449,7 @@ impl LoginFlow {
     }
 
     /// The token was stored (`Ok`), or could not be (`Err` with a sentence).
-    pub fn stored(&mut self, outcome: Result<(), String>) -> Vec<Effect> {
+    pub(crate) fn stored(&mut self, outcome: Result<(), String>) -> Vec<Effect> {
         if self.state != State::Storing {
             return Vec::new();
         }
@@ -468,7 +468,7 @@ impl LoginFlow {
     }
 
     /// The clock moved to `now`.
-    pub fn tick(&mut self, now: Instant) -> Vec<Effect> {
+    pub(crate) fn tick(&mut self, now: Instant) -> Vec<Effect> {
         if self.is_ended() {
             return Vec::new();
         }
@@ -543,7 +543,7 @@ fn busy_error(message: &str) -> Effect {
 }
 
 /// The answer to an ask for a flow that has ended.
-pub fn no_flow() -> Effect {
+pub(crate) fn no_flow() -> Effect {
     Effect::Send(FlowEvent::Error {
         reason: ErrorReason::NoFlow,
         message: "This sign-in has ended. Start a new one.".into(),

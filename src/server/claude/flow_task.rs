@@ -30,7 +30,7 @@ pub enum FlowOutcome {
 impl FlowOutcome {
     /// What the activity list says of it; a person's own cancel (or
     /// leaving) changed nothing and says nothing.
-    pub fn activity(self, ip: Option<IpAddr>) -> Option<ActivityEvent> {
+    pub(crate) fn activity(self, ip: Option<IpAddr>) -> Option<ActivityEvent> {
         match self {
             FlowOutcome::Completed => Some(activity::happened(
                 ActivityKind::SignedIn,
@@ -52,7 +52,7 @@ impl FlowOutcome {
 /// Where a flow writes how it ended, and who started it: written before
 /// the browser hears the end, so a page that then reads the activity finds it.
 #[derive(Clone)]
-pub struct OutcomeLog {
+pub(crate) struct OutcomeLog {
     pub activity: Arc<ActivityLog>,
     pub ip: Option<IpAddr>,
 }
@@ -108,7 +108,7 @@ pub fn start(
 
 /// Spawns `claude setup-token`; the returned future drives the flow to its
 /// end and must be spawned by the caller (who may wrap it).
-pub fn prepare(
+pub(crate) fn prepare(
     settings: &LoginSettings,
     events: mpsc::Sender<FlowEvent>,
     outcome_log: Option<OutcomeLog>,

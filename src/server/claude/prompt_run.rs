@@ -78,7 +78,7 @@ pub struct RunningSession {
 
 impl RunningSession {
     /// Stops the run; its `End(Cancelled)` follows on `updates`.
-    pub fn cancel(&mut self) {
+    pub(crate) fn cancel(&mut self) {
         if let Some(cancel) = self.cancel.take() {
             let _ = cancel.send(());
         }

@@ -18,8 +18,8 @@ use super::cli_env::CliEnv;
 
 /// Wide enough that neither the full sign-in URL (~330 characters) nor the
 /// token (~108) wraps; the emulator reads wrapped lines too, should one wrap.
-pub const COLUMNS: u16 = 400;
-pub const ROWS: u16 = 24;
+pub(crate) const COLUMNS: u16 = 400;
+pub(crate) const ROWS: u16 = 24;
 
 /// Variables that make the CLI try to open a browser (and wait 3 s first).
 const BROWSER_VARIABLES: &[&str] = &["BROWSER", "DISPLAY", "WAYLAND_DISPLAY"];
@@ -35,7 +35,7 @@ pub enum PtyError {
 }
 
 /// A child process on a pseudo-terminal.
-pub struct PtyProcess {
+pub(crate) struct PtyProcess {
     fd: AsyncFd<OwnedFd>,
     // Kept so the PTY stays open and sized; reads and writes go through
     // `fd`. (In a Mutex only to make the handle Sync; it is never locked.)
@@ -48,7 +48,7 @@ impl PtyProcess {
     /// Starts `program args…` on a new PTY of [`COLUMNS`] x [`ROWS`], with
     /// the variables `env` allows (never the browser variables),
     /// `TERM=xterm-256color` and `extra_env`.
-    pub fn spawn(
+    pub(crate) fn spawn(
         program: &Path,
         args: &[&str],
         env: &CliEnv,
@@ -102,12 +102,12 @@ impl PtyProcess {
         })
     }
 
-    pub fn pid(&self) -> i32 {
+    pub(crate) fn pid(&self) -> i32 {
         self.pid
     }
 
     /// Reads what the child wrote; `Ok(0)` once the child has closed the terminal.
-    pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
+    pub(crate) async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
         loop {
             let mut guard = self.fd.readable().await?;
             match guard.try_io(|fd| read_fd(fd.as_raw_fd(), buf)) {
@@ -120,7 +120,7 @@ impl PtyProcess {
 
     /// Writes all of `bytes` to the child's terminal, as one write where the
     /// terminal's buffer allows.
-    pub async fn write_all(&self, mut bytes: &[u8]) -> io::Result<()> {
+    pub(crate) async fn write_all(&self, mut bytes: &[u8]) -> io::Result<()> {
         while !bytes.is_empty() {
             let mut guard = self.fd.writable().await?;
             match guard.try_io(|fd| write_fd(fd.as_raw_fd(), bytes)) {
@@ -134,7 +134,7 @@ impl PtyProcess {
     }
 
     /// The child's exit status if it has ended (reaping it), without waiting.
-    pub fn try_exit_status(&mut self) -> Option<portable_pty::ExitStatus> {
+    pub(crate) fn try_exit_status(&mut self) -> Option<portable_pty::ExitStatus> {
         let status = self.child.as_mut()?.try_wait().ok().flatten()?;
         self.child = None;
         Some(status)
@@ -144,7 +144,7 @@ impl PtyProcess {
     /// exit status, or `None` if it still runs (or was reaped before). The
     /// wait is the kernel's (a pidfd turns readable at the exit), not a
     /// poll; only kernels without pidfds (before 5.3) are polled.
-    pub async fn wait_exit(&mut self, within: Duration) -> Option<portable_pty::ExitStatus> {
+    pub(crate) async fn wait_exit(&mut self, within: Duration) -> Option<portable_pty::ExitStatus> {
         if let Some(status) = self.try_exit_status() {
             return Some(status);
         }
@@ -178,7 +178,7 @@ impl PtyProcess {
 
     /// Kills the child's process group and waits (without blocking the
     /// runtime) until it is reaped.
-    pub async fn kill(mut self) {
+    pub(crate) async fn kill(mut self) {
         if !self.signal_group(libc::SIGKILL) {
             return;
         }

@@ -13,7 +13,7 @@ use super::{
 };
 
 /// What a run gets in its environment.
-pub struct RunCredential {
+pub(crate) struct RunCredential {
     /// The variable the CLI reads and its value; `None` leaves the CLI to
     /// its own login (it finds that in HOME).
     pub passed: Option<(&'static str, SecretString)>,
@@ -24,7 +24,7 @@ pub struct RunCredential {
 
 /// Dispatch's own credential while it counts (not expired, not refused),
 /// else the server's environment variable of the same kind.
-pub async fn for_run(store: Arc<CredentialStore>) -> RunCredential {
+pub(crate) async fn for_run(store: Arc<CredentialStore>) -> RunCredential {
     let stored = tokio::task::spawn_blocking(move || store.load())
         .await
         .ok()

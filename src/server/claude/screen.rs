@@ -17,7 +17,7 @@ use super::sequence::SequenceState;
 
 /// Hosts a sign-in URL may point to: those the recorded CLIs use, and the
 /// console host older ones used (docs/architecture.md, "How a login runs").
-pub const ALLOWED_HOSTS: &[&str] = &[
+pub(crate) const ALLOWED_HOSTS: &[&str] = &[
     "claude.ai",
     "claude.com",
     "platform.claude.com",
@@ -26,7 +26,7 @@ pub const ALLOWED_HOSTS: &[&str] = &[
 
 /// What the CLI said, as it says it.
 #[derive(Debug)]
-pub enum Observation {
+pub(crate) enum Observation {
     /// A complete sign-in URL on an allowed host, shown with the code prompt.
     Url(String),
     /// The CLI waits for a code (the prompt is on screen, nothing else pending).
@@ -67,7 +67,7 @@ impl PartialEq for Observation {
 
 /// Why the exchange failed, as far as the CLI's words tell.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum OAuthErrorKind {
+pub(crate) enum OAuthErrorKind {
     /// The service refused the code (wrong, expired, or cut short).
     RejectedCode,
     /// The service could not be reached, or did not answer in time.
@@ -77,7 +77,7 @@ pub enum OAuthErrorKind {
 }
 
 /// Classifies the text after `OAuth error:`.
-pub fn classify_oauth_error(message: &str) -> OAuthErrorKind {
+pub(crate) fn classify_oauth_error(message: &str) -> OAuthErrorKind {
     let m = message.to_ascii_lowercase();
     const NETWORK: &[&str] = &[
         "couldn't get an answer",
@@ -178,7 +178,7 @@ enum Emulator {
 }
 
 /// The terminal the CLI draws on, and what it has said so far.
-pub struct Screen {
+pub(crate) struct Screen {
     emulator: Emulator,
     rows: NonZeroU16,
     cols: usize,
@@ -208,7 +208,7 @@ fn new_parser(rows: NonZeroU16, cols: NonZeroU16, links: Vec<String>) -> vt100::
 }
 
 impl Screen {
-    pub fn new(rows: NonZeroU16, cols: NonZeroU16) -> Self {
+    pub(crate) fn new(rows: NonZeroU16, cols: NonZeroU16) -> Self {
         Self {
             // Built on the first output: a flow that waits to start costs no grid.
             emulator: Emulator::Parked {
@@ -246,7 +246,7 @@ impl Screen {
     /// rebuilt exactly: between sequences, and with nothing scrolled off
     /// (scrollback is not part of the written state). Call when the CLI is
     /// quiet; the next [`Screen::feed`] rebuilds it. `true` when parked.
-    pub fn park(&mut self) -> bool {
+    pub(crate) fn park(&mut self) -> bool {
         let Emulator::Live(parser) = &mut self.emulator else {
             return true;
         };
@@ -259,13 +259,15 @@ impl Screen {
         true
     }
 
-    pub fn is_parked(&self) -> bool {
+    #[cfg(test)]
+    pub(crate) fn is_parked(&self) -> bool {
         matches!(self.emulator, Emulator::Parked { .. })
     }
 
     /// Bytes this screen keeps besides the emulator's fixed grid: the link
     /// targets, and the written-down screen while parked.
-    pub fn retained_bytes(&self) -> usize {
+    #[cfg(test)]
+    pub(crate) fn retained_bytes(&self) -> usize {
         let links: usize = self.links().iter().map(String::len).sum();
         match &self.emulator {
             Emulator::Live(_) => links,
@@ -274,7 +276,7 @@ impl Screen {
     }
 
     /// Feeds bytes from the PTY; returns what became visible.
-    pub fn feed(&mut self, bytes: &[u8]) -> Vec<Observation> {
+    pub(crate) fn feed(&mut self, bytes: &[u8]) -> Vec<Observation> {
         let mut out = Vec::new();
         self.sequence = self.sequence.after(bytes);
         let mut rest = bytes;
@@ -291,7 +293,7 @@ impl Screen {
 
     /// The last look, once the CLI has exited: the screen is final, so a
     /// token with nothing recognisable after it counts now.
-    pub fn finish(&mut self) -> Vec<Observation> {
+    pub(crate) fn finish(&mut self) -> Vec<Observation> {
         self.ended = true;
         let mut out = Vec::new();
         self.look(&mut out);
@@ -301,7 +303,7 @@ impl Screen {
     /// The last `n` non-empty lines of text (scrollback included), with
     /// anything that looks like a token or a code masked: for logs and
     /// error messages when the CLI shows something unexpected.
-    pub fn tail(&mut self, n: usize) -> Vec<String> {
+    pub(crate) fn tail(&mut self, n: usize) -> Vec<String> {
         let lines = self.lines();
         let kept: Vec<String> = lines
             .iter()
@@ -314,7 +316,7 @@ impl Screen {
 
     /// The screen's rows as a person sees them, secrets masked, without
     /// the blank rows below the last text: the live screen's lines.
-    pub fn visible(&mut self) -> Vec<String> {
+    pub(crate) fn visible(&mut self) -> Vec<String> {
         let screen = self.parser().screen();
         let cols = screen.size().1.get();
         let mut rows: Vec<String> = screen
@@ -330,13 +332,13 @@ impl Screen {
     /// The first line that said what went wrong, secrets masked: a crashed
     /// CLI's `ERROR …` (ink) or `…Error: …` (a JavaScript exception), not
     /// the stack trace below it.
-    pub fn problem(&self) -> Option<String> {
+    pub(crate) fn problem(&self) -> Option<String> {
         self.problem.clone()
     }
 
     /// What a CLI that stopped leaves to say: its error line, else its last
     /// lines.
-    pub fn last_words(&mut self, tail: usize) -> String {
+    pub(crate) fn last_words(&mut self, tail: usize) -> String {
         self.problem()
             .unwrap_or_else(|| self.tail(tail).join(" / "))
     }
@@ -590,7 +592,7 @@ fn find_oauth_error(lines: &[String]) -> Option<(OAuthErrorKind, String)> {
 /// Replaces tokens (`sk-ant-…` anywhere in a word: after a quote, a colon,
 /// `token=`) and pasted codes (`…#…`) with asterisks; in a link, a long
 /// base64url run after `#` (a code or state) is masked and the rest kept.
-pub fn mask_secrets(line: &str) -> String {
+pub(crate) fn mask_secrets(line: &str) -> String {
     line.split(' ').map(mask_word).collect::<Vec<_>>().join(" ")
 }
 

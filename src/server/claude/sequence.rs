@@ -3,7 +3,7 @@
 //! rebuilt without losing a half-read sequence. Pure, byte by byte.
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum SequenceState {
+pub(crate) enum SequenceState {
     #[default]
     Ground,
     /// After ESC.
@@ -21,12 +21,12 @@ pub enum SequenceState {
 }
 
 impl SequenceState {
-    pub fn is_ground(self) -> bool {
+    pub(crate) fn is_ground(self) -> bool {
         self == SequenceState::Ground
     }
 
     /// The state after `bytes`.
-    pub fn after(mut self, bytes: &[u8]) -> Self {
+    pub(crate) fn after(mut self, bytes: &[u8]) -> Self {
         for &b in bytes {
             self = self.step(b);
         }

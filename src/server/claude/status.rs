@@ -20,7 +20,7 @@ use super::{
 /// The variables through which `claude` reads a credential: only Dispatch
 /// decides which one a run gets (`ANTHROPIC_AUTH_TOKEN` is a gateway's
 /// bearer token, which Dispatch never passes on).
-pub const CREDENTIAL_VARIABLES: &[&str] = &[
+pub(crate) const CREDENTIAL_VARIABLES: &[&str] = &[
     "ANTHROPIC_API_KEY",
     "CLAUDE_CODE_OAUTH_TOKEN",
     "ANTHROPIC_AUTH_TOKEN",
@@ -28,7 +28,7 @@ pub const CREDENTIAL_VARIABLES: &[&str] = &[
 
 /// The environment variable through which `claude` reads a credential of
 /// this kind.
-pub fn credential_variable(method: AuthMethod) -> &'static str {
+pub(crate) fn credential_variable(method: AuthMethod) -> &'static str {
     match method {
         AuthMethod::ApiKey => "ANTHROPIC_API_KEY",
         AuthMethod::OauthToken | AuthMethod::ClaudeAi => "CLAUDE_CODE_OAUTH_TOKEN",
@@ -37,7 +37,7 @@ pub fn credential_variable(method: AuthMethod) -> &'static str {
 
 /// The credential the server's own environment carries, if any, by the
 /// precedence the CLI uses (an OAuth token before an API key).
-pub fn environment_credential(var: impl Fn(&str) -> Option<String>) -> Option<AuthMethod> {
+pub(crate) fn environment_credential(var: impl Fn(&str) -> Option<String>) -> Option<AuthMethod> {
     [AuthMethod::OauthToken, AuthMethod::ApiKey]
         .into_iter()
         .find(|method| var(credential_variable(*method)).is_some_and(|v| !v.trim().is_empty()))
@@ -45,7 +45,7 @@ pub fn environment_credential(var: impl Fn(&str) -> Option<String>) -> Option<Au
 
 /// Whether the CLI's own login file (`~/.claude/.credentials.json`, written by
 /// `/login`) holds a refresh token: the CLI can then sign itself in.
-pub fn cli_login(home: &Path) -> bool {
+pub(crate) fn cli_login(home: &Path) -> bool {
     let Ok(text) = std::fs::read_to_string(home.join(".claude/.credentials.json")) else {
         return false;
     };
@@ -75,7 +75,7 @@ pub struct StatusReporter {
 }
 
 impl StatusReporter {
-    pub fn new(
+    pub(crate) fn new(
         configured_cli: Option<PathBuf>,
         enabled: bool,
         store: Arc<CredentialStore>,
@@ -93,7 +93,7 @@ impl StatusReporter {
     }
 
     /// The CLI that would run now, with its version.
-    pub async fn cli(&self) -> CliInfo {
+    pub(crate) async fn cli(&self) -> CliInfo {
         let search = CliSearch::from_process(self.configured_cli.clone());
         match search.find() {
             Ok(path) => {
@@ -131,7 +131,7 @@ impl StatusReporter {
     }
 
     /// What Dispatch stored: its kind and life, when it can be read.
-    pub async fn stored(&self) -> Option<(AuthMethod, CredentialLife)> {
+    pub(crate) async fn stored(&self) -> Option<(AuthMethod, CredentialLife)> {
         let store = self.store.clone();
         match tokio::task::spawn_blocking(move || store.load()).await {
             Ok(Ok(Some(stored))) => Some((stored.method, stored.life)),
@@ -149,7 +149,7 @@ impl StatusReporter {
 
     /// The credential a `claude` started by Dispatch would use now, and
     /// where it comes from.
-    pub async fn credential(&self) -> Option<(AuthMethod, CredentialSource)> {
+    pub(crate) async fn credential(&self) -> Option<(AuthMethod, CredentialSource)> {
         let stored = self.stored().await;
         self.in_use(stored, now())
     }
@@ -177,7 +177,7 @@ impl StatusReporter {
         }
     }
 
-    pub async fn status(&self) -> ClaudeStatus {
+    pub(crate) async fn status(&self) -> ClaudeStatus {
         let stored = self.stored().await;
         let now = now();
         let in_use = self.in_use(stored, now);

@@ -25,7 +25,7 @@ pub struct ResultLine {
 }
 
 /// Longest text forwarded in one event; the rest is cut with a note.
-pub const MAX_TEXT: usize = 64 * 1024;
+pub(crate) const MAX_TEXT: usize = 64 * 1024;
 /// Longest one-line summary of a tool's input.
 const MAX_DETAIL: usize = 200;
 
@@ -129,7 +129,7 @@ fn tool_detail(input: &Value) -> String {
 
 /// `text` shortened to at most `max` bytes on a character boundary, with a
 /// note when something was cut.
-pub fn cut(text: &str, max: usize) -> String {
+pub(crate) fn cut(text: &str, max: usize) -> String {
     if text.len() <= max {
         return text.to_owned();
     }

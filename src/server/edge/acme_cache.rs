@@ -23,13 +23,13 @@ pub struct AcmeCache {
 impl AcmeCache {
     /// The cache in `dir`; each certificate loaded or stored is also made
     /// known to `served`.
-    pub fn new(dir: PathBuf, served: ServedCertificate) -> AcmeCache {
+    pub(crate) fn new(dir: PathBuf, served: ServedCertificate) -> AcmeCache {
         AcmeCache { dir, served }
     }
 
     /// Makes the folder (0700) if needed, so that a start fails early, and
     /// says why, when it cannot be made.
-    pub fn prepare(&self) -> io::Result<()> {
+    pub(crate) fn prepare(&self) -> io::Result<()> {
         std::fs::DirBuilder::new()
             .recursive(true)
             .mode(0o700)

@@ -44,7 +44,7 @@ impl CertificateInfo {
 
     /// The first certificate of a PEM text (other blocks, such as a
     /// private key before it, are skipped).
-    pub fn from_pem(pem: &[u8]) -> Option<CertificateInfo> {
+    pub(crate) fn from_pem(pem: &[u8]) -> Option<CertificateInfo> {
         let first = CertificateDer::pem_slice_iter(pem).next()?.ok()?;
         Self::from_der(&first)
     }
@@ -59,7 +59,7 @@ impl ServedCertificate {
         *self.0.write().unwrap_or_else(|p| p.into_inner()) = Some(info);
     }
 
-    pub fn get(&self) -> Option<CertificateInfo> {
+    pub(crate) fn get(&self) -> Option<CertificateInfo> {
         self.0.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 }

@@ -21,10 +21,6 @@ use hyper_util::{
 use tokio::net::TcpListener;
 use tower::ServiceExt;
 
-/// How long a client may take to send a request's headers
-/// (`DISPATCH_HEADER_TIMEOUT_MS`).
-pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
-
 /// Serves `app` on `tcp`, over TLS when `tls` is given, until `stop`
 /// resolves. Every connection gets TCP_NODELAY: events are small frames
 /// sent one by one, and Nagle's algorithm with delayed ACKs held some back

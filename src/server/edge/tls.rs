@@ -44,7 +44,7 @@ pub enum TlsError {
 }
 
 /// The crypto every TLS use in Dispatch shares.
-pub fn provider() -> Arc<rustls::crypto::CryptoProvider> {
+pub(crate) fn provider() -> Arc<rustls::crypto::CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
 }
 

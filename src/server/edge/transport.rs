@@ -24,13 +24,13 @@ pub struct Transport {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Scheme {
+pub(crate) enum Scheme {
     Http,
     Https,
 }
 
 impl Scheme {
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Scheme::Http => "http",
             Scheme::Https => "https",
@@ -40,7 +40,7 @@ impl Scheme {
 
 /// The client of one request, as far as the server can tell.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Client {
+pub(crate) struct Client {
     /// The address limits count against (`None` without connection info).
     pub ip: Option<IpAddr>,
     /// The scheme the browser used, when known: TLS here, or a trusted
@@ -64,7 +64,7 @@ impl Transport {
     }
 
     /// The client of a request that came from `peer` with `headers`.
-    pub fn client(&self, peer: Option<SocketAddr>, headers: &HeaderMap) -> Client {
+    pub(crate) fn client(&self, peer: Option<SocketAddr>, headers: &HeaderMap) -> Client {
         let direct_host = first_value(headers, header::HOST.as_str());
         let peer_ip = peer.map(|p| canonical(p.ip()));
         let own_scheme = self.tls.then_some(Scheme::Https);
@@ -154,7 +154,7 @@ fn canonical(ip: IpAddr) -> IpAddr {
 
 /// Middleware: puts the request's [`Client`] in its extensions for the
 /// handlers, and adds HSTS to answers that went out over HTTPS.
-pub async fn identify_client(
+pub(crate) async fn identify_client(
     State(transport): State<std::sync::Arc<Transport>>,
     mut request: Request,
     next: Next,

@@ -34,7 +34,7 @@ use crate::server::{
 /// A REST failure: its HTTP status and the JSON body docs/protocol.md
 /// gives (`{success: false, error, reason}`).
 #[derive(Debug, thiserror::Error)]
-pub enum ApiFailure {
+pub(crate) enum ApiFailure {
     #[error("This needs the access key: send it as `Authorization: Bearer <key>`.")]
     MissingKey,
     #[error("That access key is not right.")]
@@ -99,7 +99,7 @@ impl IntoResponse for ApiFailure {
 }
 
 /// Proof that the request carried the access key, and from where.
-pub struct Authorized {
+pub(crate) struct Authorized {
     /// The client's address, when known.
     pub ip: Option<IpAddr>,
 }
@@ -127,7 +127,10 @@ impl FromRequestParts<AppState> for Authorized {
 }
 
 /// `GET /api/claude/auth`.
-pub async fn claude_status(_: Authorized, State(state): State<AppState>) -> Json<ClaudeStatus> {
+pub(crate) async fn claude_status(
+    _: Authorized,
+    State(state): State<AppState>,
+) -> Json<ClaudeStatus> {
     let mut status = state.status.status().await;
     status.certificate = state
         .served_certificate
@@ -143,7 +146,7 @@ pub async fn claude_status(_: Authorized, State(state): State<AppState>) -> Json
 const MAX_API_KEY_LEN: usize = 256;
 
 /// Checks the shape of an Anthropic API key (`sk-ant-…`, URL-safe characters).
-pub fn validate_api_key(key: &str) -> Result<&str, String> {
+pub(crate) fn validate_api_key(key: &str) -> Result<&str, String> {
     let key = key.trim();
     if !key.starts_with("sk-ant-") {
         return Err("That is not an Anthropic API key: it should start with \"sk-ant-\".".into());
@@ -161,7 +164,7 @@ pub fn validate_api_key(key: &str) -> Result<&str, String> {
 }
 
 /// `POST /api/claude/auth {"apiKey": "sk-ant-…"}`: stores an API key.
-pub async fn store_api_key(
+pub(crate) async fn store_api_key(
     who: Authorized,
     State(state): State<AppState>,
     body: Result<Json<ApiKeyBody>, axum::extract::rejection::JsonRejection>,
@@ -201,7 +204,7 @@ pub async fn store_api_key(
 
 /// `DELETE /api/claude/auth`: removes what Dispatch stored, and says what
 /// it cannot remove.
-pub async fn logout(
+pub(crate) async fn logout(
     who: Authorized,
     State(state): State<AppState>,
 ) -> Result<Json<LogoutAnswer>, ApiFailure> {
@@ -234,7 +237,7 @@ pub async fn logout(
 /// `POST /api/claude/auth/check`: runs `claude auth status --json` with
 /// the environment a prompt's run gets, and says whether the CLI sees the
 /// credential Dispatch would pass.
-pub async fn check_sign_in(
+pub(crate) async fn check_sign_in(
     _: Authorized,
     State(state): State<AppState>,
 ) -> Result<Json<AuthCheck>, ApiFailure> {
@@ -259,7 +262,7 @@ pub async fn check_sign_in(
 }
 
 /// `GET /api/claude/activity`: who changed the credential, newest first.
-pub async fn activity(
+pub(crate) async fn activity(
     _: Authorized,
     State(state): State<AppState>,
 ) -> Result<Json<ActivityAnswer>, ApiFailure> {
@@ -273,7 +276,7 @@ pub async fn activity(
 
 /// `GET /metrics`: the Prometheus text format (behind the key: scrapers send
 /// it as a bearer token).
-pub async fn metrics(_: Authorized, State(state): State<AppState>) -> impl IntoResponse {
+pub(crate) async fn metrics(_: Authorized, State(state): State<AppState>) -> impl IntoResponse {
     let credential_expiry = state
         .status
         .stored()
@@ -295,6 +298,6 @@ pub async fn metrics(_: Authorized, State(state): State<AppState>) -> impl IntoR
 }
 
 /// `GET /healthz`: the process serves requests. Needs no key and says nothing else.
-pub async fn healthz() -> &'static str {
+pub(crate) async fn healthz() -> &'static str {
     "ok"
 }

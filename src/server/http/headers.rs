@@ -9,7 +9,7 @@ use axum::{
 use tower_http::set_header::SetResponseHeaderLayer;
 
 /// The policy of an HTML page whose inline hydration script carries `nonce`.
-pub fn page_policy(nonce: &str) -> String {
+pub(crate) fn page_policy(nonce: &str) -> String {
     format!(
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
          style-src 'self'; img-src 'self' data:; connect-src 'self'; \
@@ -21,7 +21,7 @@ pub fn page_policy(nonce: &str) -> String {
 const DEFAULT_POLICY: &str = "default-src 'none'; frame-ancestors 'none'";
 
 /// Called while a page renders on the server: sets its policy with its nonce.
-pub fn set_page_policy() {
+pub(crate) fn set_page_policy() {
     let (Some(nonce), Some(response)) = (
         leptos::nonce::use_nonce(),
         leptos::prelude::use_context::<leptos_axum::ResponseOptions>(),
@@ -38,7 +38,7 @@ fn always(name: HeaderName, value: &'static str) -> SetResponseHeaderLayer<Heade
 }
 
 /// The headers every answer carries.
-pub fn secure<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
+pub(crate) fn secure<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
     router
         .layer(always(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(always(header::X_FRAME_OPTIONS, "DENY"))
@@ -50,7 +50,7 @@ pub fn secure<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> 
 }
 
 /// API answers hold status and secrets' whereabouts: never cached.
-pub fn no_store<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
+pub(crate) fn no_store<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
     router.layer(always(header::CACHE_CONTROL, "no-store"))
 }
 

@@ -99,7 +99,7 @@ fn nonce_of(policy: &str) -> Option<&str> {
 
 /// The rendered pages, by path.
 #[derive(Clone, Default)]
-pub struct PageCache {
+pub(crate) struct PageCache {
     pages: Arc<Mutex<HashMap<&'static str, Arc<Page>>>>,
 }
 
@@ -116,7 +116,11 @@ impl PageCache {
 
 /// Middleware in front of the pages: answers a kept page with a fresh
 /// nonce, or renders it and keeps it.
-pub async fn serve(State(cache): State<PageCache>, request: Request, next: Next) -> Response {
+pub(crate) async fn serve(
+    State(cache): State<PageCache>,
+    request: Request,
+    next: Next,
+) -> Response {
     let path = CACHED_PATHS
         .iter()
         .find(|p| **p == request.uri().path())

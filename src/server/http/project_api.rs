@@ -9,7 +9,7 @@ use crate::server::{
 };
 
 /// `GET /api/projects`.
-pub async fn list(
+pub(crate) async fn list(
     _: Authorized,
     State(state): State<AppState>,
 ) -> Result<Json<ProjectList>, ApiFailure> {
@@ -24,7 +24,7 @@ pub async fn list(
 }
 
 /// `POST /api/projects {"name": "…"}`: creates the folder.
-pub async fn create(
+pub(crate) async fn create(
     _: Authorized,
     State(state): State<AppState>,
     body: Result<Json<NewProject>, axum::extract::rejection::JsonRejection>,

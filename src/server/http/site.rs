@@ -22,7 +22,10 @@ pub enum SiteError {
 }
 
 /// The first `Leptos.toml` in the working directory or a folder above the binary.
-pub fn find_leptos_toml(working_dir: Option<&Path>, install_dirs: &[PathBuf]) -> Option<PathBuf> {
+pub(crate) fn find_leptos_toml(
+    working_dir: Option<&Path>,
+    install_dirs: &[PathBuf],
+) -> Option<PathBuf> {
     working_dir
         .into_iter()
         .chain(install_dirs.iter().map(PathBuf::as_path))
@@ -77,7 +80,7 @@ pub fn leptos_options() -> Result<LeptosOptions, SiteError> {
 /// The first place where `site_root/pkg_dir` exists: the root itself when it
 /// is absolute, else below the working directory, else below a folder above
 /// the binary.
-pub fn locate_site(
+pub(crate) fn locate_site(
     site_root: &Path,
     pkg_dir: &str,
     working_dir: Option<&Path>,

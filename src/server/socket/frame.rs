@@ -8,7 +8,7 @@ use crate::protocol::{ClientEvent, ErrorReason, ServerEvent};
 
 /// The sign-in events' limit: larger ones get a clear error. (The
 /// transport refuses anything past 64 KiB before this is reached.)
-pub const MAX_FRAME: usize = 16 * 1024;
+pub(crate) const MAX_FRAME: usize = 16 * 1024;
 
 /// A frame as it arrives: its event's name, and its data, read further
 /// once the name is known.
@@ -22,13 +22,13 @@ struct Raw {
 /// Why a frame was not read: the answer, and whether it was meant for a
 /// Claude session (a pane shows those as session errors).
 #[derive(Debug)]
-pub struct Unread {
+pub(crate) struct Unread {
     pub answer: ServerEvent,
     pub for_session: bool,
 }
 
 /// Reads `text`: size, JSON, event name, fields.
-pub fn read(text: &str) -> Result<ClientEvent, Unread> {
+pub(crate) fn read(text: &str) -> Result<ClientEvent, Unread> {
     let parsed = serde_json::from_str::<Raw>(text);
     let for_session = parsed
         .as_ref()
@@ -88,7 +88,7 @@ fn shortened(message: &str) -> String {
     short
 }
 
-pub fn bad_request(message: impl Into<String>) -> ServerEvent {
+pub(crate) fn bad_request(message: impl Into<String>) -> ServerEvent {
     ServerEvent::error(ErrorReason::BadRequest, message, true)
 }
 

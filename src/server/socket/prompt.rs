@@ -18,7 +18,7 @@ use crate::{
 };
 
 /// Longest prompt, in characters.
-pub const MAX_PROMPT: usize = 8_000;
+pub(crate) const MAX_PROMPT: usize = 8_000;
 
 fn session_error(reason: ErrorReason, error: impl Into<String>) -> Vec<ServerEvent> {
     vec![ServerEvent::SessionError {
@@ -28,7 +28,7 @@ fn session_error(reason: ErrorReason, error: impl Into<String>) -> Vec<ServerEve
 }
 
 /// `8-4-4-4-12` hexadecimal digits: the form of the CLI's session ids.
-pub fn is_uuid(id: &str) -> bool {
+pub(crate) fn is_uuid(id: &str) -> bool {
     let groups: Vec<&str> = id.split('-').collect();
     groups.len() == 5
         && groups

@@ -16,7 +16,7 @@ use crate::{
 };
 
 #[derive(Clone, Copy)]
-pub struct LoginController {
+pub(crate) struct LoginController {
     pub model: RwSignal<LoginModel>,
     /// Bumped when the sign-in link should take the focus.
     pub focus_link: RwSignal<u32>,
@@ -26,7 +26,7 @@ pub struct LoginController {
 
 impl LoginController {
     /// The sign-in for this page, listening to `socket`.
-    pub fn provide(access: Access, socket: Socket) -> Self {
+    pub(crate) fn provide(access: Access, socket: Socket) -> Self {
         let controller = Self {
             model: RwSignal::new(LoginModel::default()),
             focus_link: RwSignal::new(0),
@@ -38,17 +38,17 @@ impl LoginController {
         controller
     }
 
-    pub fn expect() -> Self {
+    pub(crate) fn expect() -> Self {
         expect_context::<LoginController>()
     }
 
-    pub fn start(self) {
+    pub(crate) fn start(self) {
         let effect = self.model.try_update(|m| m.start());
         self.run(effect.into_iter().collect());
     }
 
     /// `Err` (nothing sent) when the code cannot be right.
-    pub fn submit(self, code: &str) -> Result<(), CodeError> {
+    pub(crate) fn submit(self, code: &str) -> Result<(), CodeError> {
         let effect = self
             .model
             .try_update(|m| m.submit(code))
@@ -58,7 +58,7 @@ impl LoginController {
     }
 
     /// Text for the CLI's live screen; `Err` (nothing sent) with why not.
-    pub fn type_text(self, text: &str) -> Result<(), TypedError> {
+    pub(crate) fn type_text(self, text: &str) -> Result<(), TypedError> {
         let effect = self
             .model
             .try_update(|m| m.type_text(text))
@@ -68,28 +68,28 @@ impl LoginController {
     }
 
     /// A key for the CLI's live screen.
-    pub fn press(self, key: TerminalKey) {
+    pub(crate) fn press(self, key: TerminalKey) {
         let effect = self.model.try_update(|m| m.press(key));
         self.run(effect.into_iter().collect());
     }
 
-    pub fn new_link(self) {
+    pub(crate) fn new_link(self) {
         let effect = self.model.try_update(|m| m.new_link());
         self.run(effect.into_iter().collect());
     }
 
-    pub fn retry(self) {
+    pub(crate) fn retry(self) {
         let effect = self.model.try_update(|m| m.retry());
         self.run(effect.into_iter().collect());
     }
 
-    pub fn cancel(self) {
+    pub(crate) fn cancel(self) {
         let effect = self.model.try_update(|m| m.cancel()).flatten();
         self.run(effect.into_iter().collect());
     }
 
     /// Back to the prompt or the status after a success or a final error.
-    pub fn dismiss(self) {
+    pub(crate) fn dismiss(self) {
         self.model.set(LoginModel::default());
     }
 
@@ -105,7 +105,7 @@ impl LoginController {
     }
 
     /// Makes the socket ready ahead of a tap on "Login with Claude".
-    pub fn warm_up(self) {
+    pub(crate) fn warm_up(self) {
         self.socket.warm_up();
     }
 

@@ -9,7 +9,7 @@ use super::controller::LoginController;
 use crate::protocol::terminal::{TerminalKey, MAX_TYPED};
 
 #[component]
-pub fn LiveScreenStep() -> impl IntoView {
+pub(crate) fn LiveScreenStep() -> impl IntoView {
     let login = LoginController::expect();
     let (text, set_text) = signal(String::new());
     let (refusal, set_refusal) = signal(None::<String>);

@@ -10,7 +10,7 @@ use crate::protocol::{
 
 /// The screen of the login section.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub enum Phase {
+pub(crate) enum Phase {
     /// No flow: the login prompt (or the status, when signed in).
     #[default]
     Idle,
@@ -31,7 +31,7 @@ pub enum Phase {
 
 /// An error as the person sees it.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ShownError {
+pub(crate) struct ShownError {
     pub message: String,
     pub reason: ErrorReason,
     /// The same flow takes a code or a retry.
@@ -40,7 +40,7 @@ pub struct ShownError {
 
 impl ShownError {
     /// A server set-up problem the person cannot fix from here.
-    pub fn is_configuration(&self) -> bool {
+    pub(crate) fn is_configuration(&self) -> bool {
         matches!(
             self.reason,
             ErrorReason::CliMissing | ErrorReason::Disabled | ErrorReason::Permission
@@ -48,18 +48,18 @@ impl ShownError {
     }
 
     /// The sign-in service could not be reached, or did not answer.
-    pub fn is_connectivity(&self) -> bool {
+    pub(crate) fn is_connectivity(&self) -> bool {
         matches!(self.reason, ErrorReason::Network | ErrorReason::Timeout)
     }
 }
 
 /// The key of an event the model builds: the socket signs each event as it
 /// sends it ([`ClientEvent::with_key`]), so the model never holds the key.
-pub const UNSIGNED: String = String::new();
+pub(crate) const UNSIGNED: String = String::new();
 
 /// What the page must do besides re-rendering.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Effect {
+pub(crate) enum Effect {
     /// Send this event (the sign-in's, or the Claude pane's: they share
     /// the socket).
     Send(ClientEvent),
@@ -76,7 +76,7 @@ pub enum Effect {
 const MAX_AUTO_RESTARTS: u32 = 2;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct LoginModel {
+pub(crate) struct LoginModel {
     pub phase: Phase,
     pub flow: Option<String>,
     pub url: Option<String>,
@@ -94,7 +94,7 @@ pub struct LoginModel {
 
 impl LoginModel {
     /// A flow is live on the server (a dropped socket should resume it).
-    pub fn in_flow(&self) -> bool {
+    pub(crate) fn in_flow(&self) -> bool {
         matches!(
             self.phase,
             Phase::Preparing | Phase::WaitingForCode | Phase::Validating | Phase::LiveScreen
@@ -102,7 +102,7 @@ impl LoginModel {
     }
 
     /// "Login with Claude", or starting over.
-    pub fn start(&mut self) -> Effect {
+    pub(crate) fn start(&mut self) -> Effect {
         *self = LoginModel {
             phase: Phase::Preparing,
             auto_restarts: self.auto_restarts,
@@ -112,7 +112,7 @@ impl LoginModel {
     }
 
     /// The person confirmed a code. Checked here first, as on the server.
-    pub fn submit(&mut self, pasted: &str) -> Result<Effect, CodeError> {
+    pub(crate) fn submit(&mut self, pasted: &str) -> Result<Effect, CodeError> {
         let code = normalize_code(pasted)?;
         self.phase = Phase::Validating;
         self.error = None;
@@ -125,14 +125,14 @@ impl LoginModel {
 
     /// "Get a new link": a new flow, whose CLI draws a new link (asking
     /// the same CLI again shows the same link).
-    pub fn new_link(&mut self) -> Effect {
+    pub(crate) fn new_link(&mut self) -> Effect {
         self.auto_restarts = 0;
         self.start()
     }
 
     /// "Retry": press Enter in the same flow's CLI when it allows (it shows
     /// the same link again, and takes a code again), else a new flow.
-    pub fn retry(&mut self) -> Effect {
+    pub(crate) fn retry(&mut self) -> Effect {
         match (&self.error, &self.flow) {
             (Some(e), Some(_)) if e.retry => {
                 self.phase = Phase::Preparing;
@@ -147,7 +147,7 @@ impl LoginModel {
     }
 
     /// Text typed for the CLI's live screen. Checked here first, as on the server.
-    pub fn type_text(&mut self, text: &str) -> Result<Effect, TypedError> {
+    pub(crate) fn type_text(&mut self, text: &str) -> Result<Effect, TypedError> {
         let text = check_typed(text)?;
         self.error = None;
         Ok(Effect::Send(ClientEvent::Type {
@@ -157,7 +157,7 @@ impl LoginModel {
     }
 
     /// A key pressed for the CLI's live screen.
-    pub fn press(&mut self, key: TerminalKey) -> Effect {
+    pub(crate) fn press(&mut self, key: TerminalKey) -> Effect {
         self.error = None;
         Effect::Send(ClientEvent::Key {
             key: UNSIGNED,
@@ -166,14 +166,14 @@ impl LoginModel {
     }
 
     /// "Cancel": back to the prompt.
-    pub fn cancel(&mut self) -> Option<Effect> {
+    pub(crate) fn cancel(&mut self) -> Option<Effect> {
         let live = self.in_flow();
         *self = LoginModel::default();
         live.then_some(Effect::Send(ClientEvent::Cancel { key: UNSIGNED }))
     }
 
     /// The socket came back: take the live flow back.
-    pub fn reconnected(&self) -> Option<Effect> {
+    pub(crate) fn reconnected(&self) -> Option<Effect> {
         match (&self.flow, self.in_flow()) {
             (Some(flow), true) => Some(Effect::Send(ClientEvent::Resume {
                 key: UNSIGNED,
@@ -184,7 +184,7 @@ impl LoginModel {
     }
 
     /// An event from the server.
-    pub fn on_event(&mut self, event: ServerEvent) -> Vec<Effect> {
+    pub(crate) fn on_event(&mut self, event: ServerEvent) -> Vec<Effect> {
         match event {
             ServerEvent::Progress { flow, stage } => {
                 self.flow = Some(flow);

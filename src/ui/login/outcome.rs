@@ -6,7 +6,7 @@ use super::{controller::LoginController, model::ShownError};
 use crate::ui::focus::focus_when_shown;
 
 #[component]
-pub fn Success(
+pub(crate) fn Success(
     /// How Claude is signed in now, in words.
     method: Signal<Option<String>>,
 ) -> impl IntoView {
@@ -26,7 +26,7 @@ pub fn Success(
 }
 
 #[component]
-pub fn Failure(error: ShownError) -> impl IntoView {
+pub(crate) fn Failure(error: ShownError) -> impl IntoView {
     let login = LoginController::expect();
     let configuration = error.is_configuration();
     let connectivity = error.is_connectivity();

@@ -8,7 +8,7 @@ use crate::ui::access::Access;
 /// `renew`: Claude is signed in, but the sign-in Dispatch stored expires
 /// soon or no longer works; a new one replaces it.
 #[component]
-pub fn LoginPrompt(#[prop(optional)] renew: bool) -> impl IntoView {
+pub(crate) fn LoginPrompt(#[prop(optional)] renew: bool) -> impl IntoView {
     let login = LoginController::expect();
     // Shown: what a tap needs is made ready now (the socket, the next
     // screens' code), not after the tap. Effects run only in the browser.

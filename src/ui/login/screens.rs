@@ -31,16 +31,16 @@ enum Fetch {
 
 /// Where the chunk stands, for one login section.
 #[derive(Clone, Copy)]
-pub struct LaterScreens(RwSignal<Fetch>);
+pub(crate) struct LaterScreens(RwSignal<Fetch>);
 
 impl LaterScreens {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self(RwSignal::new(Fetch::NotAsked))
     }
 
     /// Starts fetching the chunk unless it is in or on its way. Safe inside
     /// a view's closure: the change it makes is announced when the fetch ends.
-    pub fn fetch(self) {
+    pub(crate) fn fetch(self) {
         if self.0.get_untracked() != Fetch::NotAsked {
             return;
         }
@@ -56,7 +56,7 @@ impl LaterScreens {
     }
 
     /// The screen for `phase`; a wait while the chunk comes, or why it did not.
-    pub fn view(
+    pub(crate) fn view(
         self,
         phase: Phase,
         method: Signal<Option<String>>,

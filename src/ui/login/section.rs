@@ -17,7 +17,7 @@ use crate::{
 };
 
 #[component]
-pub fn ClaudeAuthSection() -> impl IntoView {
+pub(crate) fn ClaudeAuthSection() -> impl IntoView {
     let access = Access::expect();
     let login = LoginController::expect();
     let socket = Socket::expect();

@@ -13,7 +13,7 @@ use crate::{
 
 /// A wait with a spinner, what it waits for, and a way out.
 #[component]
-pub fn Waiting(text: &'static str) -> impl IntoView {
+pub(crate) fn Waiting(text: &'static str) -> impl IntoView {
     let login = LoginController::expect();
     view! {
         <section class="card" aria-busy="true">
@@ -47,7 +47,7 @@ fn code_feedback(code: &str) -> (bool, &'static str) {
 
 /// Step 1, the link; step 2, the code.
 #[component]
-pub fn CodeStep() -> impl IntoView {
+pub(crate) fn CodeStep() -> impl IntoView {
     let login = LoginController::expect();
     let (code, set_code) = signal(String::new());
     let (copied, set_copied) = signal(false);

@@ -7,7 +7,7 @@ use crate::protocol::{session::SessionResult, ServerEvent};
 
 /// One line of the conversation.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Entry {
+pub(crate) enum Entry {
     /// What the person asked.
     Prompt(String),
     /// Claude's text (consecutive pieces joined).
@@ -32,7 +32,7 @@ pub enum Entry {
 
 /// What the page must send or do.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum PaneEffect {
+pub(crate) enum PaneEffect {
     Prompt {
         project: String,
         prompt: String,
@@ -45,14 +45,14 @@ pub enum PaneEffect {
 }
 
 /// Longest prompt, as the server allows.
-pub const MAX_PROMPT: usize = 8_000;
+pub(crate) const MAX_PROMPT: usize = 8_000;
 /// The conversation keeps at most this many entries…
 const MAX_ENTRIES: usize = 300;
 /// …and this much text; older entries go first.
 const MAX_KEPT_BYTES: usize = 512 * 1024;
 
 #[derive(Clone, Debug, PartialEq)]
-pub struct PaneModel {
+pub(crate) struct PaneModel {
     pub project: String,
     pub entries: Vec<Entry>,
     /// A prompt is running.
@@ -73,14 +73,14 @@ pub struct PaneModel {
 
 /// "1.5 s" from milliseconds, in integers: float formatting would add
 /// several KiB of WASM for one number.
-pub fn seconds(ms: u64) -> String {
+pub(crate) fn seconds(ms: u64) -> String {
     let tenths = (ms + 50) / 100;
     format!("{}.{} s", tenths / 10, tenths % 10)
 }
 
 impl Entry {
     /// The text it holds, in bytes (what the limits count).
-    pub fn size(&self) -> usize {
+    pub(crate) fn size(&self) -> usize {
         match self {
             Entry::Prompt(t) | Entry::Text(t) | Entry::Problem(t) | Entry::Notice(t) => t.len(),
             Entry::Tool { name, detail } => name.len() + detail.len(),
@@ -91,7 +91,7 @@ impl Entry {
 }
 
 impl PaneModel {
-    pub fn new(project: impl Into<String>) -> Self {
+    pub(crate) fn new(project: impl Into<String>) -> Self {
         Self {
             project: project.into(),
             entries: Vec::new(),
@@ -106,7 +106,7 @@ impl PaneModel {
     }
 
     /// The input was submitted: a code while signing in, else a prompt.
-    pub fn submit(&mut self, input: &str) -> Result<PaneEffect, String> {
+    pub(crate) fn submit(&mut self, input: &str) -> Result<PaneEffect, String> {
         if self.signing_in.is_some() {
             return Ok(PaneEffect::SubmitCode(input.to_owned()));
         }
@@ -137,12 +137,12 @@ impl PaneModel {
     }
 
     /// "Stop".
-    pub fn stop(&self) -> Option<PaneEffect> {
+    pub(crate) fn stop(&self) -> Option<PaneEffect> {
         self.running.then_some(PaneEffect::Stop)
     }
 
     /// A `claude.session.*` event.
-    pub fn on_event(&mut self, event: ServerEvent) -> Vec<PaneEffect> {
+    pub(crate) fn on_event(&mut self, event: ServerEvent) -> Vec<PaneEffect> {
         match event {
             ServerEvent::SessionText { text } => {
                 match self.entries.last_mut() {
@@ -207,7 +207,7 @@ impl PaneModel {
     }
 
     /// The sign-in succeeded: the prompt that failed runs again.
-    pub fn signed_in(&mut self) -> Option<PaneEffect> {
+    pub(crate) fn signed_in(&mut self) -> Option<PaneEffect> {
         let prompt = self.signing_in.take()?;
         self.entries.retain(|e| e != &Entry::SignIn);
         self.push(Entry::Notice(
@@ -217,7 +217,7 @@ impl PaneModel {
     }
 
     /// The sign-in was cancelled.
-    pub fn sign_in_dropped(&mut self) {
+    pub(crate) fn sign_in_dropped(&mut self) {
         if self.signing_in.take().is_some() {
             self.entries.retain(|e| e != &Entry::SignIn);
             self.push(Entry::Notice(
@@ -227,7 +227,7 @@ impl PaneModel {
     }
 
     /// The socket dropped: the server stopped the run with it.
-    pub fn connection_lost(&mut self) {
+    pub(crate) fn connection_lost(&mut self) {
         if std::mem::take(&mut self.running) {
             self.push(Entry::Problem(
                 "The connection to the server dropped, so Claude was stopped. Send the prompt again."
@@ -237,14 +237,14 @@ impl PaneModel {
     }
 
     /// Older entries were removed to stay within the limits.
-    pub fn trimmed(&self) -> bool {
+    pub(crate) fn trimmed(&self) -> bool {
         self.removed > 0
     }
 
     /// Each entry as its place in the whole conversation (removed ones
     /// counted) and its size: a key that changes only when that entry does
     /// (text grows in place), so a page re-renders just that one.
-    pub fn keys(&self) -> Vec<(usize, usize)> {
+    pub(crate) fn keys(&self) -> Vec<(usize, usize)> {
         self.entries
             .iter()
             .enumerate()
@@ -253,7 +253,7 @@ impl PaneModel {
     }
 
     /// The entry at a place given by [`PaneModel::keys`], while it is kept.
-    pub fn entry(&self, place: usize) -> Option<&Entry> {
+    pub(crate) fn entry(&self, place: usize) -> Option<&Entry> {
         self.entries.get(place.checked_sub(self.removed)?)
     }
 

@@ -12,7 +12,7 @@ use crate::ui::{
 };
 
 #[component]
-pub fn InlineSignIn() -> impl IntoView {
+pub(crate) fn InlineSignIn() -> impl IntoView {
     let login = LoginController::expect();
     let phase = Memo::new(move |_| login.model.with(|m| m.phase.clone()));
     let url = move || login.model.with(|m| m.url.clone().unwrap_or_default());

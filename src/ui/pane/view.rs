@@ -20,7 +20,7 @@ use crate::{
 };
 
 #[component]
-pub fn ClaudePane(project: String) -> impl IntoView {
+pub(crate) fn ClaudePane(project: String) -> impl IntoView {
     let login = LoginController::expect();
     let socket = Socket::expect();
     let pane = RwSignal::new(PaneModel::new(project));

@@ -19,7 +19,7 @@ use crate::{
 /// Whether the socket is up (only the browser opens one).
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Link {
+pub(crate) enum Link {
     /// Not opened yet (nothing needed it), or open.
     Up,
     /// Dropped; trying again in this many seconds.
@@ -29,7 +29,7 @@ pub enum Link {
 /// What a listener hears.
 #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
 #[derive(Clone, Debug)]
-pub enum Heard {
+pub(crate) enum Heard {
     /// Connected (again): the sign-in resumes a live flow.
     Open,
     /// An event for this listener: `claude.session.*` for the pane, the
@@ -41,7 +41,7 @@ pub enum Heard {
 
 /// The socket, for the whole page (through context); cheap to copy.
 #[derive(Clone, Copy)]
-pub struct Socket {
+pub(crate) struct Socket {
     pub link: RwSignal<Link>,
     /// Holds the key each frame is signed with.
     #[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
@@ -55,7 +55,7 @@ pub struct Socket {
 }
 
 impl Socket {
-    pub fn provide(access: Access) -> Self {
+    pub(crate) fn provide(access: Access) -> Self {
         let socket = Self {
             link: RwSignal::new(Link::Up),
             access,
@@ -68,17 +68,17 @@ impl Socket {
         socket
     }
 
-    pub fn expect() -> Self {
+    pub(crate) fn expect() -> Self {
         expect_context::<Socket>()
     }
 
     /// The sign-in hears everything but `claude.session.*`.
-    pub fn listen_sign_in(self, listener: Callback<Heard>) {
+    pub(crate) fn listen_sign_in(self, listener: Callback<Heard>) {
         self.sign_in.set_value(Some(listener));
     }
 
     /// A pane hears `claude.session.*` and losses (`None`: it closed).
-    pub fn listen_sessions(self, listener: Option<Callback<Heard>>) {
+    pub(crate) fn listen_sessions(self, listener: Option<Callback<Heard>>) {
         self.session.set_value(listener);
     }
 
@@ -86,7 +86,7 @@ impl Socket {
     /// said), so that a tap on "Login with Claude" finds it ready: on a
     /// phone's network, fetching and opening it after the tap took most
     /// of a second. A socket the server closed as idle stays closed.
-    pub fn warm_up(self) {
+    pub(crate) fn warm_up(self) {
         #[cfg(feature = "hydrate")]
         if self.outbox.with_value(Option::is_none) {
             self.outbox.set_value(Some(connection::open(self)));
@@ -95,7 +95,7 @@ impl Socket {
 
     /// Sends `event`, signed with the access key, opening the socket first
     /// if it is not.
-    pub fn send(self, event: ClientEvent) {
+    pub(crate) fn send(self, event: ClientEvent) {
         #[cfg(feature = "hydrate")]
         {
             self.warm_up();
